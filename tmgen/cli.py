@@ -1,0 +1,241 @@
+"""The `tmgen` command line: parses arguments, calls analyze(), hands the result to a renderer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tmgen import __version__
+from tmgen.analysis import Analysis, LoadedModel, analyze, load_workload
+from tmgen.errors import ModelError, ModelInvalid
+from tmgen.output import write_file
+
+EXIT_FINDINGS = 1
+EXIT_INPUT = 2
+EXIT_INTERNAL = 3
+
+
+class InputProblem(Exception):
+    """Bad input found by the CLI itself (arguments, unreadable files)."""
+
+
+def _print_problems(errors: list[ModelError]) -> None:
+    for e in errors:
+        click.echo(str(e), err=True)
+
+
+def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date of the form YYYY-MM-DD") from None
+
+
+as_of_option = click.option(
+    "--as-of", "as_of", callback=_parse_date, metavar="DATE",
+    help="Date for runtime lifecycle and risk expiry (default: the model's workload.as_of, else today).",
+)
+model_argument = click.argument("model", type=click.Path(dir_okay=True, path_type=Path))
+from_option = click.option(
+    "--from", "source_format", type=click.Choice(["workload", "sam", "cloudformation", "serverless", "terraform"]),
+    default=None, help="Input format (default: detected from the content).",
+)
+
+
+def load_model(path: Path, source_format: str | None = None) -> LoadedModel:
+    """A workload model, or an infrastructure template imported on the fly."""
+    if source_format == "workload":
+        return load_workload(path)
+    from tmgen.analysis import load_imported
+
+    try:
+        from tmgen.importers import detect
+    except ImportError:  # importers not installed: plain workload models only
+        return load_workload(path)
+    fmt = source_format or detect(path)
+    if fmt and fmt != "workload":
+        return load_imported(path, fmt)
+    return load_workload(path)
+
+
+def run_analysis(path: Path, as_of: dt.date | None, source_format: str | None = None) -> Analysis:
+    model = load_model(path, source_format)
+    _print_problems(model.warnings)
+    return analyze(model, as_of)
+
+
+def emit(text: str, output: Path | None) -> None:
+    if output is None or str(output) == "-":
+        click.echo(text, nl=False)
+    else:
+        write_file(output, text)
+        click.echo(f"wrote {output}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="tmgen")
+def cli() -> None:
+    """tmgen: threat models and shared-responsibility matrices for AWS Lambda workloads.
+
+    \b
+    Examples:
+      tmgen validate examples/*.yaml
+      tmgen build examples/naive-public-api.yaml -o out/
+      tmgen threats payments.yaml --min-severity high
+    """
+
+
+@cli.command()
+@click.argument("models", nargs=-1, required=True, type=click.Path(path_type=Path))
+@from_option
+def validate(models: tuple[Path, ...], source_format: str | None) -> None:
+    """Check models; print a summary per valid model or every error as FILE:LINE:COLUMN.
+
+    \b
+    Example:
+      tmgen validate examples/seed-vpc-pattern.yaml examples/naive-public-api.yaml
+      OK seed-vpc-pattern: 1 functions, 2 ENIs, 7 boundaries
+    """
+    failed = False
+    for path in models:
+        try:
+            model = load_model(path, source_format)
+        except ModelInvalid as exc:
+            _print_problems(exc.errors)
+            failed = True
+            continue
+        _print_problems(model.warnings)
+        a = analyze(model)
+        click.echo(
+            f"OK {a.name}: {len(a.workload.functions)} functions, {len(a.graph.enis)} ENIs, "
+            f"{len(a.graph.boundaries)} boundaries"
+        )
+    if failed:
+        sys.exit(EXIT_INPUT)
+
+
+@cli.command()
+@model_argument
+@click.option("--format", "fmt", type=click.Choice(["json", "dot"]), default="json", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
+@as_of_option
+@from_option
+def graph(model: Path, fmt: str, output: Path | None, as_of: dt.date | None, source_format: str | None) -> None:
+    """The trust-boundary graph as node-link JSON or DOT.
+
+    \b
+    Examples:
+      tmgen graph examples/multi-account-platform.yaml > graph.json
+      tmgen graph examples/seed-vpc-pattern.yaml --format dot | dot -Tsvg > graph.svg
+    """
+    a = run_analysis(model, as_of, source_format)
+    if fmt == "json":
+        from tmgen.render import graph_json
+
+        emit(graph_json.render(a.graph), output)
+    else:
+        from tmgen.render import graph_dot
+
+        emit(graph_dot.render(a.graph), output)
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema (draft 2020-12) of the workload model, for editors.
+
+    \b
+    Example:
+      tmgen schema -o workload.schema.json
+      # then, on line 1 of a model:
+      # yaml-language-server: $schema=workload.schema.json
+    """
+    from tmgen.schema import json_schema
+
+    emit(json.dumps(json_schema(), indent=2, sort_keys=False) + "\n", output)
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("workload.yaml"), show_default=True,
+              help="Where to write the model ('-' for stdout).")
+@click.option("--example", metavar="NAME", help="Start from a bundled example instead (see --list).")
+@click.option("--list", "list_examples", is_flag=True, help="List the bundled examples.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(output: Path, example: str | None, list_examples: bool, force: bool) -> None:
+    """Write a commented starter model that validates.
+
+    \b
+    Examples:
+      tmgen init                      # writes workload.yaml
+      tmgen init --example seed-vpc-pattern -o payments.yaml
+      tmgen init --list
+    """
+    from tmgen.knowledge import data_dir
+
+    if list_examples:
+        for p in sorted(data_dir("examples").glob("*.yaml")):
+            click.echo(p.stem)
+        return
+    if example:
+        path = data_dir("examples") / f"{example.removesuffix('.yaml')}.yaml"
+        if not path.is_file():
+            names = sorted(p.stem for p in data_dir("examples").glob("*.yaml"))
+            raise click.BadParameter(f"no example '{example}'; examples: {', '.join(names)}", param_hint="--example")
+        text = path.read_text(encoding="utf-8")
+    else:
+        text = (data_dir("templates") / "starter.yaml").read_text(encoding="utf-8")
+    if str(output) != "-" and output.exists() and not force:
+        raise click.UsageError(f"{output} exists; use --force to overwrite it")
+    emit(text, output)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: maps input problems to exit 2 and internal errors to exit 3."""
+    try:
+        cli.main(args=argv, prog_name="tmgen", standalone_mode=False)
+    except ModelInvalid as exc:
+        _print_problems(exc.errors)
+        sys.exit(EXIT_INPUT)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(EXIT_INPUT)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_INPUT)
+    except InputProblem as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    except (BrokenPipeError, KeyboardInterrupt):
+        sys.exit(EXIT_INPUT if isinstance(sys.exc_info()[1], KeyboardInterrupt) else 0)
+    except SystemExit:
+        raise
+    except Exception:  # noqa: BLE001 - the last line of defence
+        fd, log = tempfile.mkstemp(prefix="tmgen-crash-", suffix=".txt")
+        with open(fd, "w", encoding="utf-8") as fh:
+            traceback.print_exc(file=fh)
+        click.echo(
+            f"tmgen: internal error: {sys.exc_info()[1]!s:.200}\n"
+            f"This is a bug in tmgen; please report it with the traceback written to {log}",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
+
+
+def _register(name: str, factory: Callable[[], Any]) -> None:  # pragma: no cover
+    cli.add_command(factory(), name)
+
+
+if __name__ == "__main__":
+    main()

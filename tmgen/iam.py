@@ -1,0 +1,299 @@
+"""Effective permissions of a role: its managed policies, statements, Deny statements and
+permission boundary, with IAM wildcard matching of actions and resources."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from tmgen.schema import Role, Statement
+
+# Actions that change what a function runs or who may run it (IAM-008, can_modify edges).
+FUNCTION_MODIFY_ACTIONS = (
+    "lambda:UpdateFunctionCode",
+    "lambda:UpdateFunctionConfiguration",
+    "lambda:AddPermission",
+    "lambda:PutFunctionConcurrency",
+    "lambda:DeleteFunction",
+)
+# Further actions that hand over control of a function's code or its integrations.
+FUNCTION_CONTROL_ACTIONS = FUNCTION_MODIFY_ACTIONS + (
+    "lambda:CreateEventSourceMapping",
+    "lambda:PutFunctionCodeSigningConfig",
+    "lambda:DeleteFunctionCodeSigningConfig",
+    "lambda:CreateFunctionUrlConfig",
+    "lambda:UpdateFunctionUrlConfig",
+)
+CODE_CHANGE_ACTIONS = ("lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration")
+LAYER_MODIFY_ACTIONS = ("lambda:PublishLayerVersion", "lambda:AddLayerVersionPermission")
+
+
+@lru_cache(maxsize=4096)
+def _glob(pattern: str) -> re.Pattern[str]:
+    out = []
+    for ch in pattern:
+        if ch == "*":
+            out.append(".*")
+        elif ch == "?":
+            out.append(".")
+        else:
+            out.append(re.escape(ch))
+    return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """IAM action matching: case-insensitive, `*` and `?` wildcards (`lambda:Update*`)."""
+    return _glob(pattern).fullmatch(action) is not None
+
+
+def pattern_covers(general: str, specific: str) -> bool:
+    """Whether every action named by `specific` (itself possibly a pattern) is named by
+    `general`: `s3:*` covers `s3:Get*`; `s3:Get*` does not cover `s3:*`."""
+    return _glob(general).fullmatch(specific) is not None
+
+
+def _arn_parts(arn: str) -> list[str]:
+    return arn.split(":", 5)
+
+
+def resource_is_unbounded(pattern: str) -> bool:
+    """A resource pattern that matches every resource of its kind in every account:
+    `*`, `arn:aws:lambda:*:*:function:*`, `arn:aws:lambda:*:*:*`."""
+    if pattern == "*":
+        return True
+    if pattern.endswith(":*") and pattern.count(":") == 1:  # function:*, layer:*
+        return True
+    if not pattern.startswith("arn:"):
+        return False
+    parts = _arn_parts(pattern)
+    if len(parts) < 6:
+        return False
+    account, res = parts[4], parts[5]
+    if account not in ("*", ""):
+        return False
+    return all(piece in ("*", "") or piece.isalpha() for piece in re.split(r"[:/]", res)) and "*" in res
+
+
+def _ref_name(target: str) -> tuple[str, str]:
+    kind, _, name = target.partition(":")
+    return kind, name
+
+
+def resource_matches(pattern: str, target: str, account_id: str | None = None) -> bool:
+    """Whether a statement's resource pattern covers `target`.
+
+    `target` is `*` (the question "on every resource"), a model reference such as
+    `function:charge`, or an ARN.
+    """
+    if pattern == "*":
+        return True
+    if target == "*":
+        return resource_is_unbounded(pattern)
+    if target.startswith("arn:"):
+        return _glob(pattern).fullmatch(target) is not None
+    kind, name = _ref_name(target)
+    if not pattern.startswith("arn:"):
+        pkind, _, pname = pattern.partition(":")
+        return pkind == kind and _glob(pname).fullmatch(name) is not None
+    parts = _arn_parts(pattern)
+    if len(parts) < 6:
+        return False
+    if account_id and parts[4] not in ("", "*") and not _glob(parts[4]).fullmatch(account_id):
+        return False
+    res = parts[5]
+    if kind == "function":
+        m = re.match(r"function:([^:]+)", res)
+        return bool(m) and _glob(m.group(1)).fullmatch(name) is not None if m else res == "*"
+    if kind == "layer":
+        m = re.match(r"layer:([^:]+)", res)
+        return bool(m) and _glob(m.group(1)).fullmatch(name) is not None if m else res == "*"
+    # Other services: the resource name is the last path element of the ARN.
+    last = re.split(r"[:/]", res)[-1]
+    return _glob(last).fullmatch(name) is not None or res == "*"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One statement, normalised."""
+
+    effect: str
+    actions: tuple[str, ...]
+    not_actions: tuple[str, ...] | None
+    resources: tuple[str, ...]
+    conditional: bool
+    source: str
+
+    def names(self, action: str) -> bool:
+        if self.not_actions is not None:
+            return not any(action_matches(p, action) for p in self.not_actions)
+        return any(action_matches(p, action) for p in self.actions)
+
+    def covers_pattern(self, pattern: str) -> bool:
+        if self.not_actions is not None:
+            return not any(action_matches(p, pattern) or pattern_covers(pattern, p) for p in self.not_actions)
+        return any(pattern_covers(p, pattern) for p in self.actions)
+
+    def on(self, target: str, account_id: str | None = None) -> bool:
+        return any(resource_matches(r, target, account_id) for r in self.resources)
+
+    def action_text(self) -> str:
+        if self.not_actions is not None:
+            return "NotAction " + ", ".join(self.not_actions)
+        return ", ".join(self.actions)
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def grants_from_document(doc: Mapping[str, Any], source: str) -> list[Grant]:
+    statements = doc.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    out = []
+    for i, st in enumerate(statements):
+        not_actions = st.get("NotAction")
+        resources = _as_list(st.get("Resource")) or (["*"] if "NotResource" in st else ["*"])
+        if "NotResource" in st:
+            resources = ["*"]  # NotResource grants almost everything; treat as unbounded
+        out.append(Grant(
+            effect=st.get("Effect", "Allow"),
+            actions=tuple(_as_list(st.get("Action"))),
+            not_actions=tuple(_as_list(not_actions)) if not_actions is not None else None,
+            resources=tuple(resources),
+            conditional=bool(st.get("Condition")),
+            source=f"{source} statement {st.get('Sid') or i}",
+        ))
+    return out
+
+
+def grants_from_statements(statements: Iterable[Statement], source: str) -> list[Grant]:
+    return [
+        Grant(
+            effect=st.effect,
+            actions=tuple(st.actions),
+            not_actions=tuple(st.not_actions) if st.not_actions is not None else None,
+            resources=tuple(st.resources),
+            conditional=bool(st.conditions),
+            source=f"{source}[{i}]",
+        )
+        for i, st in enumerate(statements)
+    ]
+
+
+@dataclass
+class RolePolicy:
+    """What a role may do, after Deny statements and its permission boundary."""
+
+    name: str
+    account_id: str | None = None
+    allows: list[Grant] = field(default_factory=list)
+    denies: list[Grant] = field(default_factory=list)
+    boundary: list[Grant] | None = None
+    has_boundary: bool = False
+    unknown_policies: list[str] = field(default_factory=list)
+
+    def _denied(self, action: str, target: str) -> bool:
+        # A conditional Deny may not apply, so only unconditional ones count.
+        return any(
+            not d.conditional and d.names(action) and (d.on(target) or d.on("*"))
+            for d in self.denies
+        )
+
+    def _bounded(self, action: str, target: str) -> bool:
+        if self.boundary is None:
+            return True
+        return any(b.effect == "Allow" and b.names(action) and b.on(target, self.account_id) for b in self.boundary) and not any(
+            b.effect == "Deny" and not b.conditional and b.names(action) and b.on(target, self.account_id) for b in self.boundary
+        )
+
+    def grant_for(self, action: str, target: str = "*") -> Grant | None:
+        """The statement that lets the role perform `action` on `target`, if any.
+
+        `target="*"` asks whether it may act on every resource (an unbounded grant)."""
+        if self._denied(action, target) or not self._bounded(action, target):
+            return None
+        for g in self.allows:
+            if g.names(action) and g.on(target, self.account_id):
+                return g
+        return None
+
+    def can(self, action: str, target: str = "*") -> bool:
+        return self.grant_for(action, target) is not None
+
+    def can_any(self, actions: Iterable[str], target: str = "*") -> list[str]:
+        return [a for a in actions if self.can(a, target)]
+
+    def wildcard_grants(self) -> list[tuple[Grant, str]]:
+        """Allow statements whose actions include `*` or `service:*`."""
+        out = []
+        for g in self.allows:
+            if g.not_actions is not None:
+                out.append((g, "NotAction"))
+                continue
+            for a in g.actions:
+                if a == "*" or a.endswith(":*"):
+                    out.append((g, a))
+        return out
+
+    def action_patterns(self) -> list[str]:
+        """The allowed action patterns, for comparing two roles."""
+        patterns: list[str] = []
+        for g in self.allows:
+            candidates = ["*"] if g.not_actions is not None else list(g.actions)
+            for a in candidates:
+                if self.boundary is not None and not any(
+                    b.effect == "Allow" and b.covers_pattern(a) for b in self.boundary
+                ):
+                    continue
+                if any(not d.conditional and d.covers_pattern(a) for d in self.denies):
+                    continue
+                if a not in patterns:
+                    patterns.append(a)
+        return patterns
+
+    def covers(self, pattern: str) -> bool:
+        return any(g.covers_pattern(pattern) for g in self.allows) and not any(
+            not d.conditional and d.covers_pattern(pattern) for d in self.denies
+        )
+
+    def missing_from(self, other: RolePolicy) -> list[str]:
+        """Action patterns that `other` holds and this role does not."""
+        return [p for p in other.action_patterns() if not self.covers(p)]
+
+
+def policy_name(ref: str) -> str:
+    """`arn:aws:iam::aws:policy/service-role/AWSLambdaRole` -> `AWSLambdaRole`."""
+    return ref.rsplit("/", 1)[-1]
+
+
+def role_policy(
+    name: str, role: Role, policies: Mapping[str, Mapping[str, Any]], account_id: str | None = None
+) -> RolePolicy:
+    rp = RolePolicy(name=name, account_id=account_id)
+    grants: list[Grant] = []
+    for ref in role.managed_policies:
+        short = policy_name(ref)
+        doc = policies.get(short)
+        if doc is None:
+            rp.unknown_policies.append(ref)
+            continue
+        grants.extend(grants_from_document(doc, f"managed policy {short}"))
+    grants.extend(grants_from_statements(role.statements, f"roles.{name}.statements"))
+    rp.allows = [g for g in grants if g.effect == "Allow"]
+    rp.denies = [g for g in grants if g.effect == "Deny"]
+    pb = role.permission_boundary
+    if pb is not None:
+        rp.has_boundary = True
+        if pb.statements is not None:
+            rp.boundary = grants_from_statements(pb.statements, f"roles.{name}.permission_boundary.statements")
+        elif pb.managed_policy and policy_name(pb.managed_policy) in policies:
+            short = policy_name(pb.managed_policy)
+            rp.boundary = grants_from_document(policies[short], f"boundary {short}")
+        # An unknown boundary document caps nothing we can compute.
+    return rp
