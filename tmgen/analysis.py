@@ -10,6 +10,10 @@ from tmgen.errors import ModelError
 from tmgen.graph import TrustGraph, build_graph
 from tmgen.knowledge import Knowledge, knowledge
 from tmgen.load import Document, load_file, parse_path
+from tmgen.findings import Finding
+from tmgen.rules.context import RuleContext
+from tmgen.rules.engine import evaluate
+from tmgen.responsibility import Matrix, build_matrix
 from tmgen.schema import Workload
 from tmgen.validate import validate
 
@@ -31,6 +35,8 @@ class Analysis:
     as_of: dt.date
     knowledge: Knowledge
     graph: TrustGraph
+    matrix: Matrix
+    findings: list[Finding]
     warnings: list[ModelError] = field(default_factory=list)
     source_format: str = "workload"
 
@@ -70,12 +76,18 @@ def analyze(source: str | Path | LoadedModel, as_of: dt.date | None = None) -> A
     kb = knowledge()
     w = model.workload
     graph = build_graph(w, kb.policies)
+    when = resolve_as_of(w, as_of)
+    matrix = build_matrix(kb, w, graph, when)
+    ctx = RuleContext(w, graph, matrix, kb, when)
+    findings, rule_warnings = evaluate(ctx, model.document)
     return Analysis(
         workload=w,
         document=model.document,
-        as_of=resolve_as_of(w, as_of),
+        as_of=when,
         knowledge=kb,
         graph=graph,
-        warnings=list(model.warnings),
+        matrix=matrix,
+        findings=findings,
+        warnings=list(model.warnings) + rule_warnings,
         source_format=model.source_format,
     )

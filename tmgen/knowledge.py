@@ -91,6 +91,19 @@ class RuntimesFile(_Data):
     runtimes: dict[str, Runtime]
 
 
+class Shift(_Data):
+    component: str
+    owner: Literal["AWS", "Shared", "Customer"]
+    reason: str
+
+
+class OwnershipFile(_Data):
+    source: str
+    as_of: dt.date
+    shifts: dict[str, Shift]
+    duties: dict[str, str]
+
+
 class PolicyInfo(_Data):
     exact: bool = True
     version: str | None = None
@@ -114,6 +127,10 @@ class Knowledge:
             raise ValueError(f"model/components.yaml must list {COMPONENT_IDS}, has {ids}")
         self.components: dict[str, Component] = {c.id: c for c in comps.components}
         self.components_source = comps
+        self.ownership = OwnershipFile.model_validate(_read_yaml(self.root / "ownership.yaml"))
+        for sid, shift in self.ownership.shifts.items():
+            if shift.component not in COMPONENT_IDS:
+                raise ValueError(f"model/ownership.yaml: shift {sid} names unknown component {shift.component}")
         self.runtimes_file = RuntimesFile.model_validate(_read_yaml(self.root / "runtimes.yaml"))
         self.runtimes: dict[str, Runtime] = self.runtimes_file.runtimes
         self.rules: dict[str, RuleMeta] = {}

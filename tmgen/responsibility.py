@@ -1,0 +1,281 @@
+"""Workload + graph -> Matrix: who owns each component of each function, why, and the
+duties the customer holds, with the team that holds each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from tmgen.graph import TrustGraph
+from tmgen.knowledge import Knowledge
+from tmgen.lifecycle import UNKNOWN, RuntimeStatus, runtime_status
+from tmgen.schema import COMPONENT_IDS, Function, Workload
+
+OWNER_ORDER = {"AWS": 0, "Shared": 1, "Customer": 2}
+AWS_SERVICE_TYPES = ("dynamodb", "s3", "sqs", "sns", "kinesis", "secretsmanager", "ssm", "kms", "eventbridge", "stepfunctions")
+SECRET_WORDS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL", "ACCESS_KEY")
+
+
+def secret_variables(fn: Function) -> list[str]:
+    """Environment variables that hold a secret: marked `{secret: true}`, or a literal
+    value under a secret-looking name."""
+    out = []
+    for name, value in fn.environment.items():
+        if isinstance(value, dict) or hasattr(value, "secret"):
+            if getattr(value, "secret", False):
+                out.append(name)
+        elif value not in (None, "") and any(word in name.upper() for word in SECRET_WORDS):
+            out.append(name)
+    return out
+
+
+@dataclass
+class Duty:
+    text: str
+    elements: list[str]
+    team: str | None
+    component: str
+    function: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"text": self.text, "elements": list(self.elements), "team": self.team}
+
+
+@dataclass
+class Cell:
+    owner: str
+    reasons: list[str] = field(default_factory=list)
+    shifts: list[str] = field(default_factory=list)
+    duties: list[Duty] = field(default_factory=list)
+
+    @property
+    def team(self) -> str | None:
+        teams = list(dict.fromkeys(d.team for d in self.duties if d.team))
+        return ", ".join(teams) if teams else None
+
+
+@dataclass
+class Matrix:
+    components: list[str]
+    cells: dict[str, dict[str, Cell]]
+    runtime: dict[str, RuntimeStatus]
+
+    def duties(self) -> list[Duty]:
+        return [d for comps in self.cells.values() for c in comps.values() for d in c.duties]
+
+    def unassigned(self) -> list[Duty]:
+        return [d for d in self.duties() if d.team is None]
+
+    def by_team(self) -> dict[str | None, list[Duty]]:
+        """Team -> duties, the unassigned (None) first, then teams by name."""
+        groups: dict[str | None, list[Duty]] = {}
+        for d in self.duties():
+            groups.setdefault(d.team, []).append(d)
+        ordered: dict[str | None, list[Duty]] = {}
+        if None in groups:
+            ordered[None] = groups.pop(None)
+        for team in sorted(groups, key=str):
+            ordered[team] = groups[team]
+        return ordered
+
+    def aggregate(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """Component -> owner -> {count, reasons: {shift-id: count}}."""
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        for comp in self.components:
+            owners: dict[str, dict[str, Any]] = {}
+            for fn in self.cells:
+                cell = self.cells[fn][comp]
+                entry = owners.setdefault(cell.owner, {"count": 0, "reasons": Counter(), "functions": []})
+                entry["count"] += 1
+                entry["functions"].append(fn)
+                for s in cell.shifts:
+                    entry["reasons"][s] += 1
+            out[comp] = {o: owners[o] for o in sorted(owners, key=OWNER_ORDER.__getitem__)}
+        return out
+
+    def profiles(self) -> list[tuple[tuple[tuple[str, str, tuple[str, ...]], ...], list[str]]]:
+        """Distinct ownership profiles (owner and shifts per component) and their functions."""
+        groups: dict[Any, list[str]] = {}
+        for fn, comps in self.cells.items():
+            key = tuple((c, comps[c].owner, tuple(comps[c].shifts)) for c in self.components)
+            groups.setdefault(key, []).append(fn)
+        return list(groups.items())
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "components": list(self.components),
+            "functions": {
+                fn: {
+                    comp: {
+                        "owner": cell.owner,
+                        "reasons": list(cell.reasons),
+                        "duties": [d.as_json() for d in cell.duties],
+                    }
+                    for comp, cell in comps.items()
+                }
+                for fn, comps in self.cells.items()
+            },
+            "unassigned": [
+                {"function": d.function, "component": d.component, "duty": d.text} for d in self.unassigned()
+            ],
+        }
+
+
+class _CellBuilder:
+    def __init__(self, kb: Knowledge, w: Workload, name: str, fn: Function, status: RuntimeStatus, as_of: dt.date) -> None:
+        self.kb, self.w, self.name, self.fn, self.status, self.as_of = kb, w, name, fn, status, as_of
+        self.cells: dict[str, Cell] = {}
+        rt = status.runtime
+        blocks = ""
+        if rt and rt.block_create:
+            blocks += f"; create blocked {rt.block_create}"
+        if rt and rt.block_update:
+            blocks += f"; update blocked {rt.block_update}"
+        self.fields: dict[str, Any] = {
+            "function": name,
+            "runtime": fn.runtime or "container image",
+            "as_of": as_of.isoformat(),
+            "deprecation": rt.deprecation if rt and rt.deprecation else "not scheduled",
+            "blocks": blocks,
+            "vpc": fn.vpc.vpc if fn.vpc else "",
+        }
+
+    def shift(self, shift_id: str, **extra: Any) -> None:
+        s = self.kb.ownership.shifts[shift_id]
+        cell = self.cells.setdefault(s.component, Cell(owner=s.owner))
+        if OWNER_ORDER[s.owner] > OWNER_ORDER[cell.owner]:
+            cell.owner = s.owner
+        cell.reasons.append(s.reason.format(**{**self.fields, **extra}))
+        cell.shifts.append(shift_id)
+
+    def duty(self, component: str, duty_id: str, elements: list[str], **extra: Any) -> None:
+        text = self.kb.ownership.duties[duty_id].format(**{**self.fields, **extra})
+        team = self.fn.owners.get(component) or self.w.responsibilities.get(component)  # type: ignore[call-overload]
+        self.cells[component].duties.append(Duty(text, elements, team, component, self.name))
+
+
+def _function_cells(kb: Knowledge, w: Workload, tg: TrustGraph, name: str, fn: Function, status: RuntimeStatus, as_of: dt.date) -> dict[str, Cell]:
+    b = _CellBuilder(kb, w, name, fn, status, as_of)
+    base = f"functions.{name}"
+    b.shift("infrastructure")
+
+    # execution environment
+    if fn.package == "image":
+        b.shift("container-image")
+    else:
+        b.shift("zip-package")
+    if fn.tmp.use == "cache":
+        b.shift("tmp-cache")
+
+    # runtime
+    rt = status.runtime
+    if fn.package == "image":
+        b.shift("image-custom-base" if fn.image_base == "custom" else "image-aws-base")
+    elif status.custom:
+        b.shift("custom-runtime")
+        if status.past_deprecation:
+            b.shift("custom-runtime-deprecated")
+    elif status.status == UNKNOWN:
+        b.shift("runtime-unknown")
+    elif status.past_deprecation:
+        b.shift("runtime-deprecated")
+    elif rt and rt.deprecation and status.days_to_deprecation is not None and status.days_to_deprecation <= 180:
+        b.shift("managed-runtime-ending")
+    else:
+        b.shift("managed-runtime")
+
+    # networking
+    b.shift("vpc-attached" if fn.vpc else "no-vpc")
+    for comp in ("configuration", "code", "iam"):
+        b.shift(comp)
+
+    # duties, per component, for Shared and Customer cells
+    if b.cells["execution-environment"].owner != "AWS":
+        if fn.package == "image":
+            b.duty("execution-environment", "image-os", [f"{base}.package"])
+            b.duty("execution-environment", "image-rebuild", [f"{base}.package"])
+        if fn.tmp.use == "cache":
+            b.duty("execution-environment", "tmp-cache", [f"{base}.tmp"])
+        if fn.tmp.sensitive:
+            b.duty("execution-environment", "tmp-sensitive", [f"{base}.tmp"])
+    if b.cells["runtime"].owner != "AWS":
+        if fn.package == "image":
+            if fn.image_base == "custom":
+                b.duty("runtime", "image-runtime", [f"{base}.image"])
+            else:
+                b.duty("runtime", "image-base-runtime", [f"{base}.image" if fn.image else f"{base}.package"])
+        elif status.custom:
+            b.duty("runtime", "custom-runtime", [f"{base}.runtime"])
+            if status.past_deprecation:
+                b.duty("runtime", "custom-runtime-move", [f"{base}.runtime"])
+        elif status.status == UNKNOWN:
+            b.duty("runtime", "runtime-unknown", [f"{base}.runtime"])
+        elif status.past_deprecation:
+            b.duty("runtime", "runtime-upgrade", [f"{base}.runtime"])
+    if fn.vpc is not None:
+        vpc = w.vpcs[fn.vpc.vpc]
+        vbase = f"vpcs.{fn.vpc.vpc}"
+        subnets = ", ".join(fn.vpc.subnets)
+        groups = ", ".join(sorted(set(fn.vpc.security_groups)))
+        b.duty("networking", "subnet-sizing",
+               [f"{vbase}.subnets.{s}" for s in fn.vpc.subnets] + list(tg.function_enis.get(name, [])),
+               subnets=subnets, groups=groups)
+        for g in dict.fromkeys(fn.vpc.security_groups):
+            b.duty("networking", "sg-egress", [f"{vbase}.security_groups.{g}"], group=g)
+        routed = [s for s in fn.vpc.subnets if vpc.subnets[s].route != "isolated"]
+        if routed:
+            b.duty("networking", "routes", [f"{vbase}.subnets.{s}" for s in routed], subnets=", ".join(routed))
+        services = sorted({w.resources[c.resource].type for c in fn.calls
+                           if c.resource and w.resources[c.resource].type in AWS_SERVICE_TYPES}
+                          - set(vpc.endpoints))
+        if services:
+            b.duty("networking", "endpoints", [f"{vbase}.endpoints"], services=", ".join(services), vpc=fn.vpc.vpc)
+        if not vpc.flow_logs:
+            b.duty("networking", "flow-logs", [vbase], vpc=fn.vpc.vpc)
+
+    b.duty("configuration", "config-limits", [base], memory=fn.memory, timeout=fn.timeout,
+           concurrency=fn.reserved_concurrency if fn.reserved_concurrency is not None else "unreserved")
+    secrets = secret_variables(fn)
+    for var in secrets:
+        b.duty("configuration", "env-secret", [f"{base}.environment.{var}"], variable=var)
+    if secrets and fn.kms_key == "aws-managed":
+        b.duty("configuration", "env-kms", [f"{base}.kms_key"])
+    if fn.async_ is None or not fn.async_.on_failure:
+        if any(t.type in ("s3", "sns", "eventbridge", "schedule") for t in fn.triggers) or any(
+            c.function == name and c.mode == "async" for other in w.functions.values() for c in other.calls
+        ):
+            b.duty("configuration", "async-failure", [base])
+
+    b.duty("code", "code-scan", [base])
+    for j, lname in enumerate(fn.layers):
+        b.duty("code", "layer-review", [f"{base}.layers[{j}]", f"layers.{lname}"], layer=lname,
+               publisher=w.layers[lname].publisher)
+    if fn.code_signing is None or fn.code_signing.policy != "enforce":
+        b.duty("code", "code-signing", [f"{base}.code_signing" if fn.code_signing else base])
+
+    b.duty("iam", "resource-policy", [f"{base}.permissions" if fn.permissions else base])
+    for j, perm in enumerate(fn.permissions):
+        if perm.principal == "*" and not (perm.source_arn or perm.source_account or perm.org_id):
+            b.duty("iam", "permission", [f"{base}.permissions[{j}]"], index=j, principal=perm.principal)
+    if fn.url is not None:
+        b.duty("iam", "url-auth", [f"{base}.url"], auth=fn.url.auth)
+    if fn.role:
+        b.duty("iam", "exec-role", [f"{base}.role", f"roles.{fn.role}"], role=fn.role)
+    else:
+        b.duty("iam", "no-role", [base])
+    if w.deployment:
+        for r in w.deployment.roles:
+            b.duty("iam", "deploy-role", [f"roles.{r}"], role=r)
+    return {c: b.cells[c] for c in COMPONENT_IDS}
+
+
+def build_matrix(kb: Knowledge, w: Workload, tg: TrustGraph, as_of: dt.date) -> Matrix:
+    cells: dict[str, dict[str, Cell]] = {}
+    statuses: dict[str, RuntimeStatus] = {}
+    for name, fn in w.functions.items():
+        status = runtime_status(fn.runtime if fn.package == "zip" else None, kb.runtimes, as_of)
+        statuses[name] = status
+        cells[name] = _function_cells(kb, w, tg, name, fn, status, as_of)
+    return Matrix(list(COMPONENT_IDS), cells, statuses)

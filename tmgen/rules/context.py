@@ -1,0 +1,160 @@
+"""Facts that several rules need, computed once per analysis from the model and the graph:
+reachability from untrusted sources, reachable data, who can modify what, escalation paths."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from tmgen.findings import CLASSIFICATION_RANK
+from tmgen.graph import TrustGraph
+from tmgen.iam import CODE_CHANGE_ACTIONS, RolePolicy
+from tmgen.knowledge import Knowledge
+from tmgen.lifecycle import RuntimeStatus
+from tmgen.responsibility import Matrix
+from tmgen.schema import Function, Permission, Workload
+from tmgen.validate import ARN_ACCOUNT, SERVICE_PRINCIPAL
+
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+@dataclass
+class Escalation:
+    """A role that can take over a function whose execution role holds more than it does."""
+
+    role: str
+    function: str
+    target_role: str | None
+    actions: list[str]
+    gained: list[str]
+    path: list[str] = field(default_factory=list)
+
+
+def permission_is_public(p: Permission) -> bool:
+    """Principal `*` with none of source_arn, source_account, org_id (IAM-001)."""
+    return p.principal == "*" and not (p.source_arn or p.source_account or p.org_id)
+
+
+class RuleContext:
+    def __init__(self, w: Workload, tg: TrustGraph, matrix: Matrix, kb: Knowledge, as_of: dt.date) -> None:
+        self.workload = w
+        self.graph = tg
+        self.matrix = matrix
+        self.knowledge = kb
+        self.as_of = as_of
+        self.our_account_ids = {a.id for a in w.accounts.values() if a.id and not a.external}
+        self.deployment_roles = {
+            name for name, r in w.roles.items() if r.kind == "deployment"
+        } | set(w.deployment.roles if w.deployment else [])
+        self.role_users: dict[str, list[str]] = {}
+        for name, fn in w.functions.items():
+            if fn.role:
+                self.role_users.setdefault(fn.role, []).append(name)
+        self.untrusted: dict[str, list[dict[str, Any]]] = {n: self._untrusted(n, f) for n, f in w.functions.items()}
+        self.data_level: dict[str, str | None] = {n: self._data_level(f) for n, f in w.functions.items()}
+        self.modifiers: dict[str, list[tuple[str, list[str]]]] = {}
+        self.layer_modifiers: dict[str, list[tuple[str, list[str]]]] = {}
+        for u, v, d in tg.edges_of("can_modify"):
+            role = u.split(":", 1)[1]
+            kind, _, name = v.partition(":")
+            target = self.modifiers if kind == "function" else self.layer_modifiers
+            target.setdefault(name, []).append((role, list(d.get("actions", []))))
+        self.escalations = self._escalations()
+
+    # -- accounts ----------------------------------------------------------------
+    def is_external_account(self, ref: str | None) -> bool:
+        """An account outside the organisation: marked external, or an id not in the model."""
+        if not ref:
+            return False
+        if ref in self.workload.accounts:
+            return self.workload.accounts[ref].external
+        m = ARN_ACCOUNT.match(ref)
+        if m:
+            ref = m.group(1)
+        if ACCOUNT_ID.match(ref):
+            for acct in self.workload.accounts.values():
+                if acct.id == ref:
+                    return acct.external
+            return True
+        return False
+
+    def principal_is_account(self, principal: str) -> bool:
+        return principal != "*" and not SERVICE_PRINCIPAL.match(principal)
+
+    # -- per function ------------------------------------------------------------
+    def status(self, fn: str) -> RuntimeStatus:
+        return self.matrix.runtime[fn]
+
+    def policy(self, role: str | None) -> RolePolicy | None:
+        return self.graph.role_policies.get(role) if role else None
+
+    def team(self, fn: str | None, component: str) -> str | None:
+        w = self.workload
+        if fn and fn in w.functions:
+            owners = w.functions[fn].owners
+            if component in owners:
+                return owners[component]  # type: ignore[index]
+        return w.responsibilities.get(component)  # type: ignore[call-overload]
+
+    def reachable_from_untrusted(self, fn: str) -> bool:
+        return bool(self.untrusted[fn])
+
+    def _untrusted(self, name: str, fn: Function) -> list[dict[str, Any]]:
+        w = self.workload
+        base = f"functions.{name}"
+        out: list[dict[str, Any]] = []
+        if fn.url is not None and fn.url.auth == "NONE":
+            out.append({"via": "function URL with auth NONE", "element": f"{base}.url"})
+        for j, p in enumerate(fn.permissions):
+            if permission_is_public(p):
+                out.append({"via": "permission with principal *", "element": f"{base}.permissions[{j}]"})
+            elif self.principal_is_account(p.principal) and self.is_external_account(p.principal):
+                out.append({"via": f"permission for external account {p.principal}", "element": f"{base}.permissions[{j}]"})
+        for j, t in enumerate(fn.triggers):
+            el = f"{base}.triggers[{j}]"
+            src = w.resources.get(t.source) if t.source else None
+            if t.auth == "none":
+                out.append({"via": f"{t.type} trigger with auth none", "element": el})
+            elif src is not None and (src.exposure == "public" or src.public) and t.auth is None and t.type in (
+                "api_gateway", "http_api", "alb", "function_url"
+            ):
+                out.append({"via": f"{t.type} trigger from public {t.source} with no auth", "element": el})
+            elif self.is_external_account(t.account) or (src is not None and self.is_external_account(src.account)):
+                out.append({"via": f"{t.type} trigger from an external account", "element": el})
+        return out
+
+    def _data_level(self, fn: Function) -> str | None:
+        levels = [self.workload.workload.data_classification, fn.data]
+        for c in fn.calls:
+            if c.resource:
+                levels.append(self.workload.resources[c.resource].data)
+        known = [lvl for lvl in levels if lvl]
+        return max(known, key=CLASSIFICATION_RANK.__getitem__) if known else None
+
+    def sensitive_data(self, fn: str) -> bool:
+        level = self.data_level.get(fn)
+        return level in ("confidential", "restricted")
+
+    # -- escalation (IAM-009) ------------------------------------------------------
+    def _escalations(self) -> list[Escalation]:
+        w = self.workload
+        out: list[Escalation] = []
+        for fname, mods in self.modifiers.items():
+            fn = w.functions[fname]
+            target = self.policy(fn.role)
+            for role, actions in mods:
+                if role in self.deployment_roles:
+                    continue
+                changing = [a for a in actions if a in CODE_CHANGE_ACTIONS]
+                if not changing or target is None:
+                    continue
+                gained = self.graph.role_policies[role].missing_from(target)
+                if gained:
+                    out.append(Escalation(
+                        role, fname, fn.role, changing, gained,
+                        [f"role {role}", f"-can_modify-> function {fname}", f"-assumes-> role {fn.role}",
+                         f"holding {', '.join(gained[:5])}"],
+                    ))
+        return out
