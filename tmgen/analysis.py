@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tmgen.errors import ModelError
+from tmgen.findings import Finding
 from tmgen.graph import TrustGraph, build_graph
 from tmgen.knowledge import Knowledge, knowledge
 from tmgen.load import Document, load_file, parse_path
-from tmgen.findings import Finding
+from tmgen.responsibility import Matrix, build_matrix
 from tmgen.rules.context import RuleContext
 from tmgen.rules.engine import evaluate
-from tmgen.responsibility import Matrix, build_matrix
 from tmgen.schema import Workload
 from tmgen.validate import validate
 

@@ -42,13 +42,19 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 
 as_of_option = click.option(
-    "--as-of", "as_of", callback=_parse_date, metavar="DATE",
+    "--as-of",
+    "as_of",
+    callback=_parse_date,
+    metavar="DATE",
     help="Date for runtime lifecycle and risk expiry (default: the model's workload.as_of, else today).",
 )
 model_argument = click.argument("model", type=click.Path(dir_okay=True, path_type=Path))
 from_option = click.option(
-    "--from", "source_format", type=click.Choice(["workload", "sam", "cloudformation", "serverless", "terraform"]),
-    default=None, help="Input format (default: detected from the content).",
+    "--from",
+    "source_format",
+    type=click.Choice(["workload", "sam", "cloudformation", "serverless", "terraform"]),
+    default=None,
+    help="Input format (default: detected from the content).",
 )
 
 
@@ -166,8 +172,14 @@ def schema(output: Path | None) -> None:
 
 
 @cli.command()
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("workload.yaml"), show_default=True,
-              help="Where to write the model ('-' for stdout).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("workload.yaml"),
+    show_default=True,
+    help="Where to write the model ('-' for stdout).",
+)
 @click.option("--example", metavar="NAME", help="Start from a bundled example instead (see --list).")
 @click.option("--list", "list_examples", is_flag=True, help="List the bundled examples.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
@@ -197,6 +209,278 @@ def init(output: Path, example: str | None, list_examples: bool, force: bool) ->
     if str(output) != "-" and output.exists() and not force:
         raise click.UsageError(f"{output} exists; use --force to overwrite it")
     emit(text, output)
+
+
+SEVERITY_CHOICE = click.Choice(["critical", "high", "medium", "low", "info"], case_sensitive=False)
+
+
+def _fail_on(analysis: Analysis, threshold: str | None) -> None:
+    """Exit 1 when an active finding reaches the --fail-on threshold."""
+    if threshold is None:
+        return
+    from tmgen.findings import at_least
+
+    hits = [f for f in analysis.findings if f.active and at_least(f.severity, threshold.lower())]
+    if hits:
+        click.echo(f"{len(hits)} finding(s) at or above {threshold.lower()}", err=True)
+        sys.exit(EXIT_FINDINGS)
+
+
+fail_on_option = click.option(
+    "--fail-on",
+    type=SEVERITY_CHOICE,
+    default=None,
+    metavar="SEVERITY",
+    help="Exit 1 when an unaccepted finding is at or above SEVERITY (for CI).",
+)
+
+
+@cli.command()
+@model_argument
+@click.option(
+    "--by",
+    type=click.Choice(["function", "component", "team"]),
+    default="function",
+    show_default=True,
+    help="Per function, aggregated per component, or duties per team.",
+)
+@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
+@as_of_option
+@from_option
+def matrix(
+    model: Path, by: str, fmt: str, output: Path | None, as_of: dt.date | None, source_format: str | None
+) -> None:
+    """The shared-responsibility matrix: who owns each component, why, and which team.
+
+    \b
+    Examples:
+      tmgen matrix examples/multi-account-platform.yaml --by team
+      tmgen matrix payments.yaml --format json -o matrix.json
+      tmgen matrix payments.yaml --by component --as-of 2027-06-01
+    """
+    from tmgen.render import matrix_views
+
+    a = run_analysis(model, as_of, source_format)
+    emit(matrix_views.render(a, by, fmt), output)
+
+
+@cli.command()
+@model_argument
+@click.option("--format", "fmt", type=click.Choice(["md", "json", "sarif", "csv"]), default="md", show_default=True)
+@click.option(
+    "--min-severity",
+    type=SEVERITY_CHOICE,
+    default="info",
+    show_default=True,
+    help="Leave out findings below this severity.",
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
+@fail_on_option
+@as_of_option
+@from_option
+def threats(
+    model: Path,
+    fmt: str,
+    min_severity: str,
+    output: Path | None,
+    fail_on: str | None,
+    as_of: dt.date | None,
+    source_format: str | None,
+) -> None:
+    """The threats that apply to the workload, with the team that must act.
+
+    \b
+    Examples:
+      tmgen threats examples/naive-public-api.yaml
+      tmgen threats payments.yaml --format json --min-severity high
+      tmgen threats payments.yaml --format sarif -o findings.sarif --fail-on high
+    """
+    from tmgen.render import findings_json, threats_text
+
+    a = run_analysis(model, as_of, source_format)
+    level = min_severity.lower()
+    if fmt == "json":
+        text = findings_json.render(a, level)
+    elif fmt == "md":
+        text = threats_text.markdown(a, level)
+    elif fmt == "csv":
+        from tmgen.render import findings_csv
+
+        text = findings_csv.render(a)
+    else:
+        from tmgen.render import sarif
+
+        text = sarif.render(a)
+    emit(text, output)
+    _fail_on(a, fail_on)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
+def rules(fmt: str, output: Path | None) -> None:
+    """The rule catalogue.
+
+    \b
+    Examples:
+      tmgen rules
+      tmgen rules --format json | jq '.[].id'
+    """
+    from tmgen.render import catalogue
+
+    emit(catalogue.render(fmt), output)
+
+
+@cli.command()
+@click.argument("rule_id")
+def explain(rule_id: str) -> None:
+    """One rule: what it detects, why it matters, how to fix it, references.
+
+    \b
+    Example:
+      tmgen explain IAM-009
+    """
+    from tmgen.errors import did_you_mean
+    from tmgen.knowledge import knowledge
+    from tmgen.render import catalogue
+
+    kb = knowledge()
+    key = rule_id.strip().upper()
+    if key not in kb.rules:
+        hint = did_you_mean(key, kb.rules)
+        raise click.BadParameter(
+            f"no rule '{rule_id}'{'; ' + hint if hint else ''} (see `tmgen rules`)", param_hint="RULE_ID"
+        )
+    click.echo(catalogue.explain(kb.rules[key]), nl=False)
+
+
+@cli.command()
+@model_argument
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The diagram file; the format follows the suffix: .svg .png .pdf .dot .mmd",
+)
+@click.option(
+    "--view",
+    default="architecture",
+    show_default=True,
+    metavar="VIEW",
+    help="architecture | responsibility | account=NAME | vpc=NAME",
+)
+@as_of_option
+@from_option
+def diagram(model: Path, output: Path, view: str, as_of: dt.date | None, source_format: str | None) -> None:
+    """Draw one diagram.
+
+    \b
+    Examples:
+      tmgen diagram examples/seed-vpc-pattern.yaml -o arch.svg
+      tmgen diagram payments.yaml -o cake.png --view responsibility
+      tmgen diagram platform.yaml -o core.svg --view vpc=core
+      tmgen diagram platform.yaml -o arch.mmd
+    """
+    from tmgen.render import diagram as diagram_mod
+
+    suffix = output.suffix.lower()
+    if suffix not in (".svg", ".png", ".pdf", ".dot", ".mmd"):
+        raise click.BadParameter(
+            f"unknown diagram format '{suffix or output.name}'; use .svg .png .pdf .dot or .mmd", param_hint="-o"
+        )
+    a = run_analysis(model, as_of, source_format)
+    kind = "responsibility" if view == "responsibility" else "architecture"
+    part = None if view in ("architecture", "responsibility") else view
+    if part is not None and not (part.startswith("account=") or part.startswith("vpc=")):
+        raise click.BadParameter(
+            f"'{view}' is not a view; use architecture, responsibility, account=NAME or vpc=NAME", param_hint="--view"
+        )
+    data = diagram_mod.render_file(a, output, part, kind)
+    write_file(output, data)
+    click.echo(f"wrote {output}", err=True)
+
+
+@cli.command()
+@model_argument
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The directory to write (replaced atomically).",
+)
+@click.option(
+    "--date",
+    "stamp",
+    callback=_parse_date,
+    metavar="DATE",
+    help="A date to print in the reports (default: none, so builds are byte-identical).",
+)
+@fail_on_option
+@as_of_option
+@from_option
+def build(
+    model: Path,
+    output: Path,
+    stamp: dt.date | None,
+    fail_on: str | None,
+    as_of: dt.date | None,
+    source_format: str | None,
+) -> None:
+    """Everything: the HTML page, the threat-model document, diagrams, matrix and findings.
+
+    \b
+    Examples:
+      tmgen build examples/multi-account-platform.yaml -o out/
+      tmgen build template.yaml -o docs/security --fail-on high
+    """
+    from tmgen.output import write_directory
+    from tmgen.render.build import build_outputs
+
+    a = run_analysis(model, as_of, source_format)
+    click.echo(f"analysed {a.name}: {len(a.workload.functions)} functions, {len(a.findings)} findings", err=True)
+    result = build_outputs(a, stamp)
+    for message in result.messages:
+        click.echo(message, err=True)
+    write_directory(output, result.files)
+    click.echo(f"wrote {len(result.files)} files to {output}", err=True)
+    _fail_on(a, fail_on)
+
+
+@cli.command(name="import")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option(
+    "--from",
+    "source_format",
+    type=click.Choice(["sam", "cloudformation", "serverless", "terraform"]),
+    default=None,
+    help="Input format (default: detected from the content).",
+)
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), default=None, help="Where to write the model (default: stdout)."
+)
+def import_(source: Path, source_format: str | None, output: Path | None) -> None:
+    """Turn a SAM/CloudFormation template, a serverless.yml or Terraform into a workload model.
+
+    \b
+    Examples:
+      tmgen import template.yaml -o model.yaml
+      tmgen import infra/ --from terraform -o model.yaml
+      tmgen import serverless.yml | tmgen validate /dev/stdin
+    """
+    from tmgen.importers import detect, import_path, to_yaml
+
+    fmt = source_format or detect(source)
+    if fmt is None or fmt == "workload":
+        what = "already a tmgen model" if fmt == "workload" else "not a format tmgen can import"
+        raise InputProblem(f"{source}: {what} (use --from sam|cloudformation|serverless|terraform)")
+    result = import_path(source, fmt)
+    _print_problems(result.warnings)
+    emit(to_yaml(result), output)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -124,7 +124,12 @@ def summary(findings: list[Finding]) -> dict[str, int]:
 
 def make_finding(meta: RuleMeta, **kwargs: Any) -> Finding:
     return Finding(
-        rule=meta.id, title=meta.title, component=kwargs.pop("component", meta.component),
-        stride=list(meta.stride), base_severity=meta.severity, owner=meta.owner,
-        mitigations=list(meta.mitigations), **kwargs,
+        rule=meta.id,
+        title=meta.title,
+        component=kwargs.pop("component", meta.component),
+        stride=list(meta.stride),
+        base_severity=meta.severity,
+        owner=meta.owner,
+        mitigations=list(meta.mitigations),
+        **kwargs,
     )

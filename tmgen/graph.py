@@ -15,13 +15,33 @@ from tmgen.schema import Workload
 from tmgen.validate import ARN_ACCOUNT, SERVICE_PRINCIPAL
 
 NODE_KINDS = (
-    "lambda_service", "execution_environment", "account", "external_account", "vpc", "subnet",
-    "security_group", "hyperplane_eni", "function", "role", "layer", "trigger", "resource",
-    "internet", "vpc_endpoint",
+    "lambda_service",
+    "execution_environment",
+    "account",
+    "external_account",
+    "vpc",
+    "subnet",
+    "security_group",
+    "hyperplane_eni",
+    "function",
+    "role",
+    "layer",
+    "trigger",
+    "resource",
+    "internet",
+    "vpc_endpoint",
 )
 EDGE_KINDS = (
-    "invokes", "triggers", "assumes", "calls", "egress", "attaches", "includes", "can_modify",
-    "deploys", "shares_with",
+    "invokes",
+    "triggers",
+    "assumes",
+    "calls",
+    "egress",
+    "attaches",
+    "includes",
+    "can_modify",
+    "deploys",
+    "shares_with",
 )
 BOUNDARY_KINDS = ("lambda_service", "account", "external_account", "vpc", "subnet", "internet")
 
@@ -30,7 +50,9 @@ LAMBDA_SERVICE_VPC = "aws:lambda-service-vpc"
 AWS_PUBLISHER = "aws:layer-publisher"
 INTERNET = "internet"
 # Private address space: egress to anything else leaves the network.
-_PRIVATE = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")]
+_PRIVATE = [
+    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+]
 
 
 @dataclass
@@ -130,8 +152,15 @@ class _Builder:
     # -- nodes ---------------------------------------------------------------------
     def node(self, nid: str, kind: str, boundary: str | None, label: str, element: str = "", **attrs: Any) -> str:
         if nid not in self.g or "kind" not in self.g.nodes[nid]:
-            self.g.add_node(nid, kind=kind, boundary=boundary, label=label, element=element,
-                            is_boundary=kind in BOUNDARY_KINDS, **attrs)
+            self.g.add_node(
+                nid,
+                kind=kind,
+                boundary=boundary,
+                label=label,
+                element=element,
+                is_boundary=kind in BOUNDARY_KINDS,
+                **attrs,
+            )
         return nid
 
     def account_ref(self, ref: str) -> str:
@@ -151,18 +180,24 @@ class _Builder:
     def edge(self, u: str, v: str, kind: str, element: str = "", **attrs: Any) -> None:
         self.g.add_edge(u, v, key=f"{kind}:{element}" if element else kind, kind=kind, element=element, **attrs)
 
-    def build(self, enis: dict[str, HyperplaneEni], per_fn: dict[str, list[str]], role_policies: dict[str, RolePolicy]) -> nx.MultiDiGraph:
+    def build(
+        self, enis: dict[str, HyperplaneEni], per_fn: dict[str, list[str]], role_policies: dict[str, RolePolicy]
+    ) -> nx.MultiDiGraph:
         w, g = self.w, self.g
         self.node(LAMBDA_SERVICE, "lambda_service", None, "AWS Lambda service account", owner="AWS")
         self.node(LAMBDA_SERVICE_VPC, "lambda_service", LAMBDA_SERVICE, "Lambda service VPC", owner="AWS")
         for name, acct in w.accounts.items():
             kind = "external_account" if acct.external else "account"
-            self.node(f"account:{name}", kind, None, name, f"accounts.{name}", external=acct.external, account_id=acct.id)
+            self.node(
+                f"account:{name}", kind, None, name, f"accounts.{name}", external=acct.external, account_id=acct.id
+            )
         self.default_account()
         self.node(INTERNET, "internet", None, "Internet")
         self._vpcs(enis)
         for name, role in w.roles.items():
-            self.node(f"role:{name}", "role", f"account:{w.account_of(role)}", name, f"roles.{name}", role_kind=role.kind)
+            self.node(
+                f"role:{name}", "role", f"account:{w.account_of(role)}", name, f"roles.{name}", role_kind=role.kind
+            )
         self._layers()
         self._resources()
         for name in w.functions:
@@ -171,7 +206,7 @@ class _Builder:
         if w.deployment:
             for r in w.deployment.roles:
                 for fname in w.functions:
-                    self.edge(f"role:{r}", function_node(fname), "deploys", f"deployment.roles")
+                    self.edge(f"role:{r}", function_node(fname), "deploys", "deployment.roles")
         self._crossings()
         return g
 
@@ -181,24 +216,54 @@ class _Builder:
             acct = f"account:{w.account_of(vpc)}"
             vid = self.node(f"vpc:{vname}", "vpc", acct, vname, f"vpcs.{vname}", cidr=vpc.cidr, flow_logs=vpc.flow_logs)
             for sname, sub in vpc.subnets.items():
-                self.node(f"subnet:{vname}/{sname}", "subnet", vid, sname, f"vpcs.{vname}.subnets.{sname}",
-                          cidr=sub.cidr, az=sub.az, route=sub.route)
+                self.node(
+                    f"subnet:{vname}/{sname}",
+                    "subnet",
+                    vid,
+                    sname,
+                    f"vpcs.{vname}.subnets.{sname}",
+                    cidr=sub.cidr,
+                    az=sub.az,
+                    route=sub.route,
+                )
             for gname in vpc.security_groups:
                 self.node(f"sg:{vname}/{gname}", "security_group", vid, gname, f"vpcs.{vname}.security_groups.{gname}")
             for svc, ep in vpc.endpoints.items():
-                self.node(f"endpoint:{vname}/{svc}", "vpc_endpoint", vid, f"{svc} endpoint", f"vpcs.{vname}.endpoints.{svc}",
-                          service=svc, endpoint_type=ep.type, policy=ep.policy)
+                self.node(
+                    f"endpoint:{vname}/{svc}",
+                    "vpc_endpoint",
+                    vid,
+                    f"{svc} endpoint",
+                    f"vpcs.{vname}.endpoints.{svc}",
+                    service=svc,
+                    endpoint_type=ep.type,
+                    policy=ep.policy,
+                )
             for gname, sg in vpc.security_groups.items():
                 for j, rule in enumerate(sg.effective_egress()):
                     if rule.to and rule.to.startswith("sg:"):
-                        self.edge(f"sg:{vname}/{gname}", f"sg:{vname}/{rule.to[3:]}", "egress",
-                                  f"vpcs.{vname}.security_groups.{gname}.egress[{j}]", ports=rule.ports)
+                        self.edge(
+                            f"sg:{vname}/{gname}",
+                            f"sg:{vname}/{rule.to[3:]}",
+                            "egress",
+                            f"vpcs.{vname}.security_groups.{gname}.egress[{j}]",
+                            ports=rule.ports,
+                        )
         for eid, eni in enis.items():
             vpc = w.vpcs[eni.vpc]
             sub = vpc.subnets[eni.subnet]
-            self.node(eid, "hyperplane_eni", f"subnet:{eni.vpc}/{eni.subnet}", f"ENI {eni.label}", "",
-                      vpc=eni.vpc, subnet=eni.subnet, account=eni.account, security_groups=list(eni.security_groups),
-                      functions=list(eni.functions))
+            self.node(
+                eid,
+                "hyperplane_eni",
+                f"subnet:{eni.vpc}/{eni.subnet}",
+                f"ENI {eni.label}",
+                "",
+                vpc=eni.vpc,
+                subnet=eni.subnet,
+                account=eni.account,
+                security_groups=list(eni.security_groups),
+                functions=list(eni.functions),
+            )
             for gname in eni.security_groups:
                 self.edge(eid, f"sg:{eni.vpc}/{gname}", "attaches")
             groups = [vpc.security_groups[gn] for gn in eni.security_groups]
@@ -244,8 +309,16 @@ class _Builder:
                 home = f"subnet:{res.vpc}/{res.subnets[0]}" if len(res.subnets) == 1 else f"vpc:{res.vpc}"
             else:
                 home = f"account:{w.account_of(res)}"
-            self.node(f"resource:{name}", "resource", home, name, f"resources.{name}", type=res.type,
-                      data=res.data, exposure=res.exposure)
+            self.node(
+                f"resource:{name}",
+                "resource",
+                home,
+                name,
+                f"resources.{name}",
+                type=res.type,
+                data=res.data,
+                exposure=res.exposure,
+            )
             if res.exposure == "public" or res.public:
                 self.edge(INTERNET, f"resource:{name}", "invokes", f"resources.{name}")
 
@@ -255,8 +328,16 @@ class _Builder:
         base = f"functions.{name}"
         fid = function_node(name)
         acct = f"account:{w.account_of(fn)}"
-        self.node(fid, "function", acct, name, base, runtime=fn.runtime, package=fn.package,
-                  vpc=fn.vpc.vpc if fn.vpc else None)
+        self.node(
+            fid,
+            "function",
+            acct,
+            name,
+            base,
+            runtime=fn.runtime,
+            package=fn.package,
+            vpc=fn.vpc.vpc if fn.vpc else None,
+        )
         ee = self.node(f"ee:{name}", "execution_environment", LAMBDA_SERVICE_VPC, f"{name} (sandbox)", base)
         self.edge(fid, ee, "invokes", base, note="runs in")
         if fn.vpc is None:
@@ -279,7 +360,9 @@ class _Builder:
                 continue  # the service's integration is drawn through the trigger
             else:
                 m = ARN_ACCOUNT.match(p)
-                self.edge(self.account_ref(m.group(1) if m else p), fid, "invokes", element, action=perm.action, scoped=scoped)
+                self.edge(
+                    self.account_ref(m.group(1) if m else p), fid, "invokes", element, action=perm.action, scoped=scoped
+                )
         for j, trig in enumerate(fn.triggers):
             element = f"{base}.triggers[{j}]"
             tid = f"trigger:{name}/{j}"
@@ -342,8 +425,14 @@ class _Builder:
 def build_graph(w: Workload, policies: dict[str, Any]) -> TrustGraph:
     enis, per_fn = derive_enis(w)
     role_policies = {
-        name: role_policy(name, role, policies, w.accounts[role.account].id if role.account in w.accounts else
-                          (next(iter(w.accounts.values())).id if w.accounts else None))
+        name: role_policy(
+            name,
+            role,
+            policies,
+            w.accounts[role.account].id
+            if role.account in w.accounts
+            else (next(iter(w.accounts.values())).id if w.accounts else None),
+        )
         for name, role in w.roles.items()
     }
     g = _Builder(w, policies).build(enis, per_fn, role_policies)

@@ -161,14 +161,16 @@ def grants_from_document(doc: Mapping[str, Any], source: str) -> list[Grant]:
         resources = _as_list(st.get("Resource")) or (["*"] if "NotResource" in st else ["*"])
         if "NotResource" in st:
             resources = ["*"]  # NotResource grants almost everything; treat as unbounded
-        out.append(Grant(
-            effect=st.get("Effect", "Allow"),
-            actions=tuple(_as_list(st.get("Action"))),
-            not_actions=tuple(_as_list(not_actions)) if not_actions is not None else None,
-            resources=tuple(resources),
-            conditional=bool(st.get("Condition")),
-            source=f"{source} statement {st.get('Sid') or i}",
-        ))
+        out.append(
+            Grant(
+                effect=st.get("Effect", "Allow"),
+                actions=tuple(_as_list(st.get("Action"))),
+                not_actions=tuple(_as_list(not_actions)) if not_actions is not None else None,
+                resources=tuple(resources),
+                conditional=bool(st.get("Condition")),
+                source=f"{source} statement {st.get('Sid') or i}",
+            )
+        )
     return out
 
 
@@ -200,16 +202,16 @@ class RolePolicy:
 
     def _denied(self, action: str, target: str) -> bool:
         # A conditional Deny may not apply, so only unconditional ones count.
-        return any(
-            not d.conditional and d.names(action) and (d.on(target) or d.on("*"))
-            for d in self.denies
-        )
+        return any(not d.conditional and d.names(action) and (d.on(target) or d.on("*")) for d in self.denies)
 
     def _bounded(self, action: str, target: str) -> bool:
         if self.boundary is None:
             return True
-        return any(b.effect == "Allow" and b.names(action) and b.on(target, self.account_id) for b in self.boundary) and not any(
-            b.effect == "Deny" and not b.conditional and b.names(action) and b.on(target, self.account_id) for b in self.boundary
+        return any(
+            b.effect == "Allow" and b.names(action) and b.on(target, self.account_id) for b in self.boundary
+        ) and not any(
+            b.effect == "Deny" and not b.conditional and b.names(action) and b.on(target, self.account_id)
+            for b in self.boundary
         )
 
     def grant_for(self, action: str, target: str = "*") -> Grant | None:

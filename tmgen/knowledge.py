@@ -45,7 +45,9 @@ SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
 class RuleMeta(_Data):
     id: str = Field(pattern=r"^(RT|EE|NET|CFG|CODE|IAM|OWN)-\d{3}$")
     title: str = Field(min_length=3)
-    component: Literal["infrastructure", "execution-environment", "runtime", "networking", "configuration", "code", "iam", "any"]
+    component: Literal[
+        "infrastructure", "execution-environment", "runtime", "networking", "configuration", "code", "iam", "any"
+    ]
     stride: list[Literal["S", "T", "R", "I", "D", "E"]] = Field(min_length=1)
     severity: Severity
     severity_note: str = ""

@@ -233,7 +233,9 @@ class _Builder:
     def _check_size(self, loc: Location) -> None:
         if self.expanded > MAX_ALIAS_EXPANSION:
             raise _fail(
-                self.file, loc.line, loc.column,
+                self.file,
+                loc.line,
+                loc.column,
                 f"YAML aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes; refusing to expand further",
                 "this looks like an alias bomb",
             )
@@ -275,10 +277,17 @@ class _Builder:
                 raise _fail(self.file, loc.line, loc.column, f"unsupported tag {tag} on a mapping key")
             key = event.value
             if key in top.explicit:
-                raise _fail(
-                    self.file, loc.line, loc.column, f"duplicate key '{key}'",
-                    f"first given at line {self.keys[top.path + (key,)].line}",
-                ) if (top.path + (key,)) in self.keys else _fail(self.file, loc.line, loc.column, f"duplicate key '{key}'")
+                raise (
+                    _fail(
+                        self.file,
+                        loc.line,
+                        loc.column,
+                        f"duplicate key '{key}'",
+                        f"first given at line {self.keys[top.path + (key,)].line}",
+                    )
+                    if (top.path + (key,)) in self.keys
+                    else _fail(self.file, loc.line, loc.column, f"duplicate key '{key}'")
+                )
             top.explicit.add(key)
             top.key = key
             top.key_loc = loc
@@ -304,7 +313,9 @@ class _Builder:
             try:
                 return self.constructor.yaml_constructors[tag](self.constructor, node)
             except Exception:
-                raise _fail(self.file, loc.line, loc.column, f"cannot read {event.value!r} as {tag.rsplit(':', 1)[-1]}") from None
+                raise _fail(
+                    self.file, loc.line, loc.column, f"cannot read {event.value!r} as {tag.rsplit(':', 1)[-1]}"
+                ) from None
         return self._custom(tag, event.value, loc)
 
     def _custom(self, tag: str, value: Any, loc: Location) -> Any:

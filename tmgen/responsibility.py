@@ -14,7 +14,18 @@ from tmgen.lifecycle import UNKNOWN, RuntimeStatus, runtime_status
 from tmgen.schema import COMPONENT_IDS, Function, Workload
 
 OWNER_ORDER = {"AWS": 0, "Shared": 1, "Customer": 2}
-AWS_SERVICE_TYPES = ("dynamodb", "s3", "sqs", "sns", "kinesis", "secretsmanager", "ssm", "kms", "eventbridge", "stepfunctions")
+AWS_SERVICE_TYPES = (
+    "dynamodb",
+    "s3",
+    "sqs",
+    "sns",
+    "kinesis",
+    "secretsmanager",
+    "ssm",
+    "kms",
+    "eventbridge",
+    "stepfunctions",
+)
 SECRET_WORDS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL", "ACCESS_KEY")
 
 
@@ -124,7 +135,9 @@ class Matrix:
 
 
 class _CellBuilder:
-    def __init__(self, kb: Knowledge, w: Workload, name: str, fn: Function, status: RuntimeStatus, as_of: dt.date) -> None:
+    def __init__(
+        self, kb: Knowledge, w: Workload, name: str, fn: Function, status: RuntimeStatus, as_of: dt.date
+    ) -> None:
         self.kb, self.w, self.name, self.fn, self.status, self.as_of = kb, w, name, fn, status, as_of
         self.cells: dict[str, Cell] = {}
         rt = status.runtime
@@ -156,7 +169,9 @@ class _CellBuilder:
         self.cells[component].duties.append(Duty(text, elements, team, component, self.name))
 
 
-def _function_cells(kb: Knowledge, w: Workload, tg: TrustGraph, name: str, fn: Function, status: RuntimeStatus, as_of: dt.date) -> dict[str, Cell]:
+def _function_cells(
+    kb: Knowledge, w: Workload, tg: TrustGraph, name: str, fn: Function, status: RuntimeStatus, as_of: dt.date
+) -> dict[str, Cell]:
     b = _CellBuilder(kb, w, name, fn, status, as_of)
     base = f"functions.{name}"
     b.shift("infrastructure")
@@ -219,24 +234,39 @@ def _function_cells(kb: Knowledge, w: Workload, tg: TrustGraph, name: str, fn: F
         vbase = f"vpcs.{fn.vpc.vpc}"
         subnets = ", ".join(fn.vpc.subnets)
         groups = ", ".join(sorted(set(fn.vpc.security_groups)))
-        b.duty("networking", "subnet-sizing",
-               [f"{vbase}.subnets.{s}" for s in fn.vpc.subnets] + list(tg.function_enis.get(name, [])),
-               subnets=subnets, groups=groups)
+        b.duty(
+            "networking",
+            "subnet-sizing",
+            [f"{vbase}.subnets.{s}" for s in fn.vpc.subnets] + list(tg.function_enis.get(name, [])),
+            subnets=subnets,
+            groups=groups,
+        )
         for g in dict.fromkeys(fn.vpc.security_groups):
             b.duty("networking", "sg-egress", [f"{vbase}.security_groups.{g}"], group=g)
         routed = [s for s in fn.vpc.subnets if vpc.subnets[s].route != "isolated"]
         if routed:
             b.duty("networking", "routes", [f"{vbase}.subnets.{s}" for s in routed], subnets=", ".join(routed))
-        services = sorted({w.resources[c.resource].type for c in fn.calls
-                           if c.resource and w.resources[c.resource].type in AWS_SERVICE_TYPES}
-                          - set(vpc.endpoints))
+        services = sorted(
+            {
+                w.resources[c.resource].type
+                for c in fn.calls
+                if c.resource and w.resources[c.resource].type in AWS_SERVICE_TYPES
+            }
+            - set(vpc.endpoints)
+        )
         if services:
             b.duty("networking", "endpoints", [f"{vbase}.endpoints"], services=", ".join(services), vpc=fn.vpc.vpc)
         if not vpc.flow_logs:
             b.duty("networking", "flow-logs", [vbase], vpc=fn.vpc.vpc)
 
-    b.duty("configuration", "config-limits", [base], memory=fn.memory, timeout=fn.timeout,
-           concurrency=fn.reserved_concurrency if fn.reserved_concurrency is not None else "unreserved")
+    b.duty(
+        "configuration",
+        "config-limits",
+        [base],
+        memory=fn.memory,
+        timeout=fn.timeout,
+        concurrency=fn.reserved_concurrency if fn.reserved_concurrency is not None else "unreserved",
+    )
     secrets = secret_variables(fn)
     for var in secrets:
         b.duty("configuration", "env-secret", [f"{base}.environment.{var}"], variable=var)
@@ -250,8 +280,13 @@ def _function_cells(kb: Knowledge, w: Workload, tg: TrustGraph, name: str, fn: F
 
     b.duty("code", "code-scan", [base])
     for j, lname in enumerate(fn.layers):
-        b.duty("code", "layer-review", [f"{base}.layers[{j}]", f"layers.{lname}"], layer=lname,
-               publisher=w.layers[lname].publisher)
+        b.duty(
+            "code",
+            "layer-review",
+            [f"{base}.layers[{j}]", f"layers.{lname}"],
+            layer=lname,
+            publisher=w.layers[lname].publisher,
+        )
     if fn.code_signing is None or fn.code_signing.policy != "enforce":
         b.duty("code", "code-signing", [f"{base}.code_signing" if fn.code_signing else base])
 

@@ -32,12 +32,45 @@ GUARDRAIL_CONTROLS = (
     "layers-allowlist",
 )
 RESOURCE_TYPES = (
-    "dynamodb", "s3", "sqs", "sns", "kinesis", "eventbridge", "rds", "elasticache", "secretsmanager",
-    "ssm", "kms", "efs", "api_gateway", "http_api", "alb", "cognito", "stepfunctions", "http", "other",
+    "dynamodb",
+    "s3",
+    "sqs",
+    "sns",
+    "kinesis",
+    "eventbridge",
+    "rds",
+    "elasticache",
+    "secretsmanager",
+    "ssm",
+    "kms",
+    "efs",
+    "api_gateway",
+    "http_api",
+    "alb",
+    "cognito",
+    "stepfunctions",
+    "http",
+    "other",
 )
 TRIGGER_TYPES = (
-    "api_gateway", "http_api", "alb", "function_url", "sqs", "sns", "s3", "kinesis", "dynamodb",
-    "eventbridge", "schedule", "cognito", "cloudwatch_logs", "iot", "mq", "kafka", "stepfunctions", "other",
+    "api_gateway",
+    "http_api",
+    "alb",
+    "function_url",
+    "sqs",
+    "sns",
+    "s3",
+    "kinesis",
+    "dynamodb",
+    "eventbridge",
+    "schedule",
+    "cognito",
+    "cloudwatch_logs",
+    "iot",
+    "mq",
+    "kafka",
+    "stepfunctions",
+    "other",
 )
 # Event sources whose invocations Lambda makes asynchronously (CFG-004).
 ASYNC_TRIGGER_TYPES = ("s3", "sns", "eventbridge", "schedule", "cloudwatch_logs", "iot", "cognito")
@@ -88,7 +121,9 @@ def _cidr(value: str) -> str:
     except ValueError as exc:
         msg = str(exc)
         if "has host bits set" in msg:
-            raise ValueError(f"'{value}' has host bits set; the network is {ipaddress.ip_network(value, strict=False)}") from None
+            raise ValueError(
+                f"'{value}' has host bits set; the network is {ipaddress.ip_network(value, strict=False)}"
+            ) from None
         raise ValueError(f"'{value}' is not a CIDR block such as 10.0.0.0/16") from None
     return str(net)
 
@@ -165,9 +200,7 @@ class SgRule(Strict):
 class SecurityGroup(Strict):
     description: str = ""
     ingress: list[SgRule] = Field(default_factory=list)
-    egress: list[SgRule] | None = Field(
-        None, description="Omitted: AWS's default egress, all traffic to 0.0.0.0/0"
-    )
+    egress: list[SgRule] | None = Field(None, description="Omitted: AWS's default egress, all traffic to 0.0.0.0/0")
 
     @model_validator(mode="after")
     def _direction(self) -> SecurityGroup:
@@ -262,8 +295,25 @@ class Layer(Strict):
 
 class Resource(Strict):
     type: Literal[
-        "dynamodb", "s3", "sqs", "sns", "kinesis", "eventbridge", "rds", "elasticache", "secretsmanager",
-        "ssm", "kms", "efs", "api_gateway", "http_api", "alb", "cognito", "stepfunctions", "http", "other",
+        "dynamodb",
+        "s3",
+        "sqs",
+        "sns",
+        "kinesis",
+        "eventbridge",
+        "rds",
+        "elasticache",
+        "secretsmanager",
+        "ssm",
+        "kms",
+        "efs",
+        "api_gateway",
+        "http_api",
+        "alb",
+        "cognito",
+        "stepfunctions",
+        "http",
+        "other",
     ]
     account: str | None = None
     description: str = ""
@@ -330,8 +380,24 @@ class Permission(Strict):
 
 class Trigger(Strict):
     type: Literal[
-        "api_gateway", "http_api", "alb", "function_url", "sqs", "sns", "s3", "kinesis", "dynamodb",
-        "eventbridge", "schedule", "cognito", "cloudwatch_logs", "iot", "mq", "kafka", "stepfunctions", "other",
+        "api_gateway",
+        "http_api",
+        "alb",
+        "function_url",
+        "sqs",
+        "sns",
+        "s3",
+        "kinesis",
+        "dynamodb",
+        "eventbridge",
+        "schedule",
+        "cognito",
+        "cloudwatch_logs",
+        "iot",
+        "mq",
+        "kafka",
+        "stepfunctions",
+        "other",
     ]
     source: str | None = Field(None, description="The resource that sends the events")
     auth: Literal["none", "iam", "cognito", "lambda", "jwt", "api_key"] | None = None

@@ -43,6 +43,7 @@ def _sorted(errors: list[ModelError]) -> list[ModelError]:
 
 # -- schema errors ------------------------------------------------------------------
 
+
 def _unwrap(tp: Any) -> Any:
     while True:
         origin = typing.get_origin(tp)
@@ -125,10 +126,12 @@ def _schema_errors(doc: Document, exc: ValidationError, problems: Problems) -> N
             hint = did_you_mean(str(path[-1]), _known_keys(parent)) if parent else ""
             if not hint and parent:
                 hint = "known keys: " + ", ".join(_known_keys(parent))
-            problems.error(doc.locate(path), f"unknown key '{path[-1]}' in {format_path(path[:-1]) or 'the model'}", hint, where)
+            problems.error(
+                doc.locate(path), f"unknown key '{path[-1]}' in {format_path(path[:-1]) or 'the model'}", hint, where
+            )
         elif etype == "missing":
             parent_name = where or "the model"
-            problems.error(doc.locate(path), f"missing required key '{missing}' in {parent_name}", path=where)
+            problems.error(doc.value_location(path), f"missing required key '{missing}' in {parent_name}", path=where)
         elif etype == "literal_error":
             expected = re.findall(r"'([^']*)'|(\d+)", err.get("ctx", {}).get("expected", ""))
             choices = [a or b for a, b in expected]
@@ -136,15 +139,17 @@ def _schema_errors(doc: Document, exc: ValidationError, problems: Problems) -> N
             hint = did_you_mean(str(value), choices) if isinstance(value, str) else ""
             problems.error(
                 doc.value_location(path),
-                f"{where}: {_describe(value)} is not one of: {', '.join(choices)}", hint, where,
+                f"{where}: {_describe(value)} is not one of: {', '.join(choices)}",
+                hint,
+                where,
             )
         else:
             msg = err["msg"]
             if msg.startswith("Value error, "):
-                msg = msg[len("Value error, "):]
+                msg = msg[len("Value error, ") :]
             if etype == "string_pattern_mismatch" and "\\d{12}" in str(err.get("ctx", {}).get("pattern", "")):
                 msg = f"{_describe(err.get('input'))} is not a 12-digit AWS account id"
-                problems.error(doc.value_location(path), f"{where}: {msg}", "quote it, e.g. \"111122223333\"", where)
+                problems.error(doc.value_location(path), f"{where}: {msg}", 'quote it, e.g. "111122223333"', where)
                 continue
             if etype.endswith("_type") or etype in ("model_type", "model_attributes_type", "dict_type", "list_type"):
                 msg = f"{msg}, got {_describe(err.get('input'))}"
@@ -152,6 +157,7 @@ def _schema_errors(doc: Document, exc: ValidationError, problems: Problems) -> N
 
 
 # -- whole-model checks ---------------------------------------------------------------
+
 
 class _References:
     def __init__(self, doc: Document, w: Workload, problems: Problems, policies: set[str]) -> None:
@@ -163,8 +169,12 @@ class _References:
         names = list(choices)
         if name in names:
             return True
-        hint = did_you_mean(name, names) or (f"known {what}s: {', '.join(names)}" if names else f"no {what}s are defined")
-        self.p.error(self.doc.value_location(path), f"{format_path(path)}: unknown {what} '{name}'", hint, format_path(path))
+        hint = did_you_mean(name, names) or (
+            f"known {what}s: {', '.join(names)}" if names else f"no {what}s are defined"
+        )
+        self.p.error(
+            self.doc.value_location(path), f"{format_path(path)}: unknown {what} '{name}'", hint, format_path(path)
+        )
         return False
 
     def team(self, path: PathT, name: str | None) -> None:
@@ -174,7 +184,11 @@ class _References:
 
     def account(self, path: PathT, name: str | None) -> None:
         if name is not None and not self.w.accounts:
-            self.p.error(self.doc.value_location(path), f"{format_path(path)}: account '{name}' is named but the model has no 'accounts'", path=format_path(path))
+            self.p.error(
+                self.doc.value_location(path),
+                f"{format_path(path)}: account '{name}' is named but the model has no 'accounts'",
+                path=format_path(path),
+            )
             return
         self.ref(path, name, self.w.accounts, "account")
 
@@ -203,9 +217,15 @@ class _References:
                 for j, s in enumerate(res.subnets):
                     self.ref(base + ("subnets", j), s, vpc.subnets, f"subnet of VPC '{res.vpc}'")
                 for j, sg in enumerate(res.security_groups):
-                    self.ref(base + ("security_groups", j), sg, vpc.security_groups, f"security group of VPC '{res.vpc}'")
+                    self.ref(
+                        base + ("security_groups", j), sg, vpc.security_groups, f"security group of VPC '{res.vpc}'"
+                    )
             elif res.vpc is None and (res.subnets or res.security_groups):
-                self.p.error(self.doc.locate(base), f"resources.{name}: subnets and security_groups need 'vpc'", path=format_path(base))
+                self.p.error(
+                    self.doc.locate(base),
+                    f"resources.{name}: subnets and security_groups need 'vpc'",
+                    path=format_path(base),
+                )
         for name, fn in w.functions.items():
             self._function(name, fn)
         if w.deployment:
@@ -218,8 +238,11 @@ class _References:
         seen: dict[str, str] = {}
         for name, acct in self.w.accounts.items():
             if acct.id and acct.id in seen:
-                self.p.error(self.doc.value_location(("accounts", name, "id")),
-                             f"accounts.{name}: id {acct.id} is also the id of account '{seen[acct.id]}'", path=f"accounts.{name}.id")
+                self.p.error(
+                    self.doc.value_location(("accounts", name, "id")),
+                    f"accounts.{name}: id {acct.id} is also the id of account '{seen[acct.id]}'",
+                    path=f"accounts.{name}.id",
+                )
             elif acct.id:
                 seen[acct.id] = name
 
@@ -232,31 +255,48 @@ class _References:
             acct = self.w.account_of(vpc)
             for other, onet in by_account.get(acct, []):
                 if net.version == onet.version and net.overlaps(onet):
-                    self.p.warn(self.doc.value_location(base + ("cidr",)),
-                                f"vpcs.{name}: CIDR {vpc.cidr} overlaps VPC '{other}' ({onet}) in the same account",
-                                "they can never be peered or routed to each other", f"vpcs.{name}.cidr")
+                    self.p.warn(
+                        self.doc.value_location(base + ("cidr",)),
+                        f"vpcs.{name}: CIDR {vpc.cidr} overlaps VPC '{other}' ({onet}) in the same account",
+                        "they can never be peered or routed to each other",
+                        f"vpcs.{name}.cidr",
+                    )
             by_account.setdefault(acct, []).append((name, net))
             seen: list[tuple[str, Any]] = []
             for sname, sub in vpc.subnets.items():
                 spath = base + ("subnets", sname)
                 snet = ipaddress.ip_network(sub.cidr)
                 if snet.version != net.version or not snet.subnet_of(net):  # type: ignore[arg-type]
-                    self.p.error(self.doc.value_location(spath + ("cidr",)),
-                                 f"{format_path(spath)}: CIDR {sub.cidr} is outside its VPC's CIDR {vpc.cidr}", path=format_path(spath))
+                    self.p.error(
+                        self.doc.value_location(spath + ("cidr",)),
+                        f"{format_path(spath)}: CIDR {sub.cidr} is outside its VPC's CIDR {vpc.cidr}",
+                        path=format_path(spath),
+                    )
                 for oname, onet in seen:
                     if snet.version == onet.version and snet.overlaps(onet):
-                        self.p.error(self.doc.value_location(spath + ("cidr",)),
-                                     f"{format_path(spath)}: CIDR {sub.cidr} overlaps subnet '{oname}' ({onet})", path=format_path(spath))
+                        self.p.error(
+                            self.doc.value_location(spath + ("cidr",)),
+                            f"{format_path(spath)}: CIDR {sub.cidr} overlaps subnet '{oname}' ({onet})",
+                            path=format_path(spath),
+                        )
                 seen.append((sname, snet))
                 if sub.free_ips is not None and sub.free_ips > max(snet.num_addresses - 5, 0):
-                    self.p.error(self.doc.value_location(spath + ("free_ips",)),
-                                 f"{format_path(spath)}: free_ips {sub.free_ips} exceeds the {max(snet.num_addresses - 5, 0)} usable addresses of {sub.cidr}",
-                                 path=format_path(spath))
+                    self.p.error(
+                        self.doc.value_location(spath + ("free_ips",)),
+                        f"{format_path(spath)}: free_ips {sub.free_ips} exceeds the {max(snet.num_addresses - 5, 0)} usable addresses of {sub.cidr}",
+                        path=format_path(spath),
+                    )
             for gname, sg in vpc.security_groups.items():
                 for direction in ("ingress", "egress"):
                     for j, rule in enumerate(getattr(sg, direction) or []):
                         if rule.peer.startswith("sg:"):
-                            rpath = base + ("security_groups", gname, direction, j, "to" if direction == "egress" else "from")
+                            rpath = base + (
+                                "security_groups",
+                                gname,
+                                direction,
+                                j,
+                                "to" if direction == "egress" else "from",
+                            )
                             self.ref(rpath, rule.peer[3:], vpc.security_groups, f"security group of VPC '{name}'")
 
     def _roles(self) -> None:
@@ -266,9 +306,12 @@ class _References:
             for j, pol in enumerate(role.managed_policies):
                 short = pol.rsplit("/", 1)[-1]
                 if self.policies and short not in self.policies:
-                    self.p.warn(self.doc.value_location(base + ("managed_policies", j)),
-                                f"roles.{name}: managed policy '{pol}' is not in tmgen's knowledge base; its actions count as unknown",
-                                did_you_mean(short, self.policies), f"roles.{name}.managed_policies[{j}]")
+                    self.p.warn(
+                        self.doc.value_location(base + ("managed_policies", j)),
+                        f"roles.{name}: managed policy '{pol}' is not in tmgen's knowledge base; its actions count as unknown",
+                        did_you_mean(short, self.policies),
+                        f"roles.{name}.managed_policies[{j}]",
+                    )
             for j, st in enumerate(role.statements):
                 for k, res in enumerate(st.resources):
                     self._resource_ref(base + ("statements", j, "resources", k), res)
@@ -283,8 +326,12 @@ class _References:
         prefix, name = res.split(":", 1)
         section = REF_PREFIXES.get(prefix)
         if section is None:
-            self.p.error(self.doc.value_location(path), f"{format_path(path)}: '{res}' is neither an ARN, '*', nor TYPE:NAME",
-                         "types: " + ", ".join(REF_PREFIXES), format_path(path))
+            self.p.error(
+                self.doc.value_location(path),
+                f"{format_path(path)}: '{res}' is neither an ARN, '*', nor TYPE:NAME",
+                "types: " + ", ".join(REF_PREFIXES),
+                format_path(path),
+            )
             return
         if "*" in name or "?" in name:
             return
@@ -304,7 +351,9 @@ class _References:
                 for j, s in enumerate(fn.vpc.subnets):
                     self.ref(vbase + ("subnets", j), s, vpc.subnets, f"subnet of VPC '{fn.vpc.vpc}'")
                 for j, g in enumerate(fn.vpc.security_groups):
-                    self.ref(vbase + ("security_groups", j), g, vpc.security_groups, f"security group of VPC '{fn.vpc.vpc}'")
+                    self.ref(
+                        vbase + ("security_groups", j), g, vpc.security_groups, f"security group of VPC '{fn.vpc.vpc}'"
+                    )
         for j, layer in enumerate(fn.layers):
             self.ref(base + ("layers", j), layer, w.layers, "layer")
         for j, perm in enumerate(fn.permissions):
@@ -320,7 +369,9 @@ class _References:
             for key in ("on_failure", "on_success"):
                 target = getattr(fn.async_, key)
                 if target is not None:
-                    self.ref(base + ("async", key), target, list(w.resources) + list(w.functions), "resource or function")
+                    self.ref(
+                        base + ("async", key), target, list(w.resources) + list(w.functions), "resource or function"
+                    )
 
     def _principal(self, path: PathT, principal: str) -> None:
         if principal == "*" or SERVICE_PRINCIPAL.match(principal) or re.fullmatch(r"\d{12}", principal):

@@ -26,8 +26,13 @@ def render(tg: TrustGraph) -> str:
     children: dict[str | None, list[str]] = defaultdict(list)
     for n, d in g.nodes(data=True):
         children[d.get("boundary")].append(n)
-    lines = [f"digraph {quote(g.graph.get('workload', 'workload'))} {{", "  compound=true;", "  rankdir=LR;",
-             '  node [shape=box, fontname="Helvetica", fontsize=10];', '  edge [fontname="Helvetica", fontsize=9];']
+    lines = [
+        f"digraph {quote(g.graph.get('workload', 'workload'))} {{",
+        "  compound=true;",
+        "  rankdir=LR;",
+        '  node [shape=box, fontname="Helvetica", fontsize=10];',
+        '  edge [fontname="Helvetica", fontsize=9];',
+    ]
 
     def emit(node: str | None, depth: int) -> None:
         pad = "  " * depth
@@ -45,6 +50,8 @@ def render(tg: TrustGraph) -> str:
     emit(None, 1)
     for u, v, d in g.edges(data=True):
         extra = ", penwidth=2" if d.get("crosses") else ""
-        lines.append(f"  {quote(u)} -> {quote(v)} [{EDGE_STYLE.get(d['kind'], '')}{extra}, tooltip={quote(d['kind'])}];")
+        lines.append(
+            f"  {quote(u)} -> {quote(v)} [{EDGE_STYLE.get(d['kind'], '')}{extra}, tooltip={quote(d['kind'])}];"
+        )
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -15,12 +15,14 @@ def _functions_of(element: str, explicit: list[str] | None) -> list[str]:
     if explicit is not None:
         return explicit
     if element.startswith("functions."):
-        rest = element[len("functions."):]
+        rest = element[len("functions.") :]
         return [rest.split(".", 1)[0].split("[", 1)[0]]
     return []
 
 
-def evaluate(ctx: RuleContext, doc: Document, only: Iterable[str] | None = None) -> tuple[list[Finding], list[ModelError]]:
+def evaluate(
+    ctx: RuleContext, doc: Document, only: Iterable[str] | None = None
+) -> tuple[list[Finding], list[ModelError]]:
     """The findings of the rules (all, or `only` these ids), sorted, with acceptances applied."""
     kb = ctx.knowledge
     findings: list[Finding] = []
@@ -42,24 +44,44 @@ def evaluate(ctx: RuleContext, doc: Document, only: Iterable[str] | None = None)
                 severity = raised
         component = hit.component or meta.component
         team = hit.team if hit.team is not None else ctx.team(fns[0] if fns else None, component)
-        findings.append(make_finding(
-            meta, component=component, severity=severity, team=team, element=hit.element,
-            location=doc.locate(hit.element), evidence=hit.evidence, functions=fns, escalated=escalated,
-        ))
+        findings.append(
+            make_finding(
+                meta,
+                component=component,
+                severity=severity,
+                team=team,
+                element=hit.element,
+                location=doc.locate(hit.element),
+                evidence=hit.evidence,
+                functions=fns,
+                escalated=escalated,
+            )
+        )
     warnings: list[ModelError] = []
     risks = ctx.workload.accepted_risks
     for i in apply_acceptances(findings, risks, ctx.as_of):
         if only is None:
             r = risks[i]
             where = f" on {r.element}" if r.element else ""
-            warnings.append(ModelError(
-                doc.locate(("accepted_risks", i)),
-                f"accepted risk {r.rule}{where} matches no finding", "remove it, or check the rule id and element path",
-                f"accepted_risks[{i}]", "warning",
-            ))
+            warnings.append(
+                ModelError(
+                    doc.locate(("accepted_risks", i)),
+                    f"accepted risk {r.rule}{where} matches no finding",
+                    "remove it, or check the rule id and element path",
+                    f"accepted_risks[{i}]",
+                    "warning",
+                )
+            )
     for i, r in enumerate(risks):
         if r.rule not in kb.rules:
-            warnings.append(ModelError(doc.locate(("accepted_risks", i, "rule")), f"accepted risk names unknown rule {r.rule}",
-                                       "see `tmgen rules`", f"accepted_risks[{i}].rule", "warning"))
+            warnings.append(
+                ModelError(
+                    doc.locate(("accepted_risks", i, "rule")),
+                    f"accepted risk names unknown rule {r.rule}",
+                    "see `tmgen rules`",
+                    f"accepted_risks[{i}].rule",
+                    "warning",
+                )
+            )
     findings.sort(key=sort_key)
     return findings, warnings

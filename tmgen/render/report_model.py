@@ -1,0 +1,421 @@
+"""What the diagrams and reports share, derived once from an Analysis: finding markers per
+element, threats grouped by rule, boundary crossings, the condensed architecture view and the
+ownership profiles of the layer cake."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from tmgen.findings import SEVERITY_RANK, Finding
+from tmgen.knowledge import SEVERITIES
+
+SEVERITY_COLORS = {
+    "critical": "#7b1fa2", "high": "#c62828", "medium": "#ef6c00", "low": "#f9a825", "info": "#546e7a",
+}
+OWNER_COLORS = {"AWS": "#ffe0b2", "Shared": "#e1bee7", "Customer": "#bbdefb"}
+# From this many functions on, the architecture groups look-alike functions into one node.
+LARGE_MODEL = 300
+BOUNDARY_KIND_NAMES = {
+    "lambda_service": "AWS Lambda service", "account": "account", "external_account": "external account",
+    "vpc": "VPC", "subnet": "subnet", "internet": "Internet",
+}
+KIND_NAMES = {
+    "lambda_service": "Lambda service", "execution_environment": "execution environment", "account": "account",
+    "external_account": "external account", "vpc": "VPC", "subnet": "subnet", "security_group": "security group",
+    "hyperplane_eni": "Hyperplane ENI", "function": "function", "role": "IAM role", "layer": "layer",
+    "trigger": "trigger", "resource": "resource", "internet": "Internet", "vpc_endpoint": "VPC endpoint",
+}
+EDGE_MEANING = {
+    "invokes": "invokes (or runs in)",
+    "triggers": "sends events to",
+    "assumes": "assumes the role",
+    "calls": "reads / writes",
+    "egress": "network egress",
+    "attaches": "attaches (ENI, security group)",
+    "includes": "includes the layer",
+    "can_modify": "can modify (IAM)",
+    "deploys": "deploys",
+    "shares_with": "layer shared with",
+}
+# What moved a component, in a few words, for the layer cake.
+SHIFT_SHORT = {
+    "zip-package": "zip package", "container-image": "container image", "tmp-cache": "/tmp used as a cache",
+    "managed-runtime": "managed runtime", "managed-runtime-ending": "managed runtime, deprecation near",
+    "runtime-deprecated": "runtime past deprecation", "custom-runtime": "custom runtime (provided*)",
+    "custom-runtime-deprecated": "deprecated OS-only runtime", "image-custom-base": "image on a custom base",
+    "image-aws-base": "image on an AWS base", "runtime-unknown": "unknown runtime",
+    "no-vpc": "not in a VPC", "vpc-attached": "attached to a VPC",
+}
+
+
+def worst(severities: list[str]) -> str:
+    return min(severities, key=SEVERITY_RANK.__getitem__) if severities else "info"
+
+
+@dataclass(frozen=True)
+class Marker:
+    """The findings that land on one element of a diagram."""
+
+    count: int
+    worst: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.count} finding{'s' if self.count != 1 else ''}, worst {self.worst}"
+
+
+def _prefixes(path: str) -> list[str]:
+    """`functions.a.permissions[1]` -> itself, `functions.a.permissions`, `functions.a`, `functions`."""
+    out = [path]
+    for i in range(len(path) - 1, 0, -1):
+        if path[i] in ".[":
+            out.append(path[:i])
+    return out
+
+
+def node_markers(analysis: Any) -> dict[str, Marker]:
+    """Graph node -> the active findings whose element is the node's element or lies under it."""
+    index: dict[str, str] = {}
+    for n, d in analysis.graph.graph.nodes(data=True):
+        # The sandbox node shares its function's element; findings belong to the function.
+        if d.get("element") and d["kind"] != "execution_environment":
+            index.setdefault(d["element"], n)
+    hits: dict[str, list[str]] = defaultdict(list)
+    for f in analysis.findings:
+        if not f.active:
+            continue
+        node = next((index[p] for p in _prefixes(f.element) if p in index), None)
+        if node is not None:
+            hits[node].append(f.severity)
+    return {n: Marker(len(s), worst(s)) for n, s in hits.items()}
+
+
+# -- threats -----------------------------------------------------------------------------
+@dataclass
+class ThreatGroup:
+    """One rule and every element it hit: a threat is shown once with its element list."""
+
+    rule: str
+    title: str
+    component: str
+    severity: str
+    stride: list[str]
+    owner: str
+    description: str
+    mitigations: list[str]
+    references: list[tuple[str, str]]
+    findings: list[Finding]
+
+    @property
+    def teams(self) -> list[str]:
+        return list(dict.fromkeys(f.team or "unassigned" for f in self.findings))
+
+    @property
+    def anchor(self) -> str:
+        return self.rule.lower()
+
+
+def threat_groups(analysis: Any, active: bool = True) -> list[ThreatGroup]:
+    """Findings grouped by rule, worst first (active ones, or the accepted ones)."""
+    groups: dict[str, list[Finding]] = {}
+    for f in analysis.findings:
+        if f.active == active:
+            groups.setdefault(f.rule, []).append(f)
+    out = []
+    for rule, fs in groups.items():
+        meta = analysis.knowledge.rules.get(rule)
+        fs = sorted(fs, key=lambda f: (SEVERITY_RANK[f.severity], f.element))
+        out.append(ThreatGroup(
+            rule=rule, title=fs[0].title, component=fs[0].component,
+            severity=worst([f.severity for f in fs]), stride=list(fs[0].stride), owner=fs[0].owner,
+            description=meta.description if meta else "", mitigations=list(fs[0].mitigations),
+            references=[(r.title, r.url) for r in meta.references] if meta else [], findings=fs,
+        ))
+    return sorted(out, key=lambda g: (SEVERITY_RANK[g.severity], g.rule))
+
+
+@dataclass
+class ComponentThreats:
+    id: str
+    name: str
+    groups: list[ThreatGroup]
+
+
+def threats_by_component(analysis: Any) -> list[ComponentThreats]:
+    groups = threat_groups(analysis)
+    comps = analysis.knowledge.components
+    order = list(comps) + sorted({g.component for g in groups} - set(comps))
+    out = []
+    for cid in order:
+        mine = [g for g in groups if g.component == cid]
+        if mine:
+            out.append(ComponentThreats(cid, comps[cid].name if cid in comps else cid.title(), mine))
+    return out
+
+
+def severity_counts(analysis: Any) -> dict[str, int]:
+    counts = {s: 0 for s in SEVERITIES}
+    for f in analysis.findings:
+        if f.active:
+            counts[f.severity] += 1
+    return counts
+
+
+def teams_of_findings(analysis: Any) -> list[str]:
+    teams = {f.team or "unassigned" for f in analysis.findings}
+    return sorted(teams - {"unassigned"}) + (["unassigned"] if "unassigned" in teams else [])
+
+
+# -- trust boundaries ----------------------------------------------------------------------
+@dataclass
+class Crossing:
+    kind: str
+    count: int
+    examples: list[str]
+
+
+@dataclass
+class BoundaryCrossings:
+    id: str
+    label: str
+    kind: str
+    parent: str | None
+    crossings: list[Crossing] = field(default_factory=list)
+
+
+def boundary_crossings(analysis: Any, examples: int = 4) -> list[BoundaryCrossings]:
+    """Per trust boundary, the edges that cross it, counted by kind with a few examples."""
+    g = analysis.graph.graph
+    per: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for u, v, d in g.edges(data=True):
+        for b in d.get("crosses", []):
+            per[b][d["kind"]].append(f"{g.nodes[u]['label']} -> {g.nodes[v]['label']}")
+    out = []
+    for b in analysis.graph.boundaries:
+        d = g.nodes[b]
+        parent = d.get("boundary")
+        bc = BoundaryCrossings(b, d["label"], BOUNDARY_KIND_NAMES.get(d["kind"], d["kind"]),
+                               g.nodes[parent]["label"] if parent else None)
+        for kind, items in per.get(b, {}).items():
+            unique = list(dict.fromkeys(items))
+            bc.crossings.append(Crossing(kind, len(items), unique[:examples]))
+        out.append(bc)
+    return out
+
+
+# -- the architecture view ------------------------------------------------------------------
+@dataclass
+class ViewNode:
+    id: str
+    kind: str
+    label: str
+    cluster: str | None
+    element: str = ""
+    count: int = 1
+    marker: Marker | None = None
+    members: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ViewCluster:
+    id: str
+    kind: str
+    label: str
+    parent: str | None
+    element: str = ""
+    marker: Marker | None = None
+
+
+@dataclass
+class ViewEdge:
+    source: str
+    target: str
+    kind: str
+    crosses: bool
+    count: int = 1
+
+
+@dataclass
+class ArchitectureView:
+    """The graph as drawn: boundaries become clusters, look-alike functions may be grouped."""
+
+    title: str
+    clusters: dict[str, ViewCluster]
+    nodes: dict[str, ViewNode]
+    edges: list[ViewEdge]
+    grouped: bool
+    unplaced: list[str] = field(default_factory=list)
+
+    def children(self) -> dict[str | None, list[str]]:
+        out: dict[str | None, list[str]] = defaultdict(list)
+        for c in self.clusters.values():
+            out[c.parent].append(c.id)
+        return out
+
+    def members(self) -> dict[str | None, list[str]]:
+        out: dict[str | None, list[str]] = defaultdict(list)
+        for n in self.nodes.values():
+            out[n.cluster].append(n.id)
+        return out
+
+
+def function_groups(analysis: Any) -> dict[str, str]:
+    """Function -> its representative function. Below LARGE_MODEL each function stands for
+    itself; above it, functions with the same account, subnets, security groups, role and
+    triggers share one node."""
+    w = analysis.workload
+    if len(w.functions) < LARGE_MODEL:
+        return {name: name for name in w.functions}
+    firsts: dict[Any, str] = {}
+    out = {}
+    for name, fn in w.functions.items():
+        key = (
+            w.account_of(fn),
+            (fn.vpc.vpc, tuple(fn.vpc.subnets), tuple(sorted(set(fn.vpc.security_groups)))) if fn.vpc else None,
+            fn.role,
+            tuple((t.type, t.source, t.account) for t in fn.triggers),
+        )
+        out[name] = firsts.setdefault(key, name)
+    return out
+
+
+def _representative(analysis: Any, groups: dict[str, str], grouped: bool) -> dict[str, str]:
+    """Graph node -> the node that draws it (identity unless grouped)."""
+    g = analysis.graph.graph
+    rep: dict[str, str] = {}
+    for n, d in g.nodes(data=True):
+        kind = d["kind"]
+        if not grouped:
+            rep[n] = n
+        elif kind == "function":
+            rep[n] = f"function:{groups[n.removeprefix('function:')]}"
+        elif kind == "execution_environment":
+            rep[n] = f"ee:{groups[n.removeprefix('ee:')]}"
+        elif kind == "trigger":
+            # One node per kind of event source in one place, however many functions it feeds.
+            rep[n] = f"trigger:{d.get('type')}|{d.get('boundary')}|{d['label']}"
+        else:
+            rep[n] = n
+    return rep
+
+
+def _in_view(analysis: Any, view: str | None) -> set[str] | None:
+    """The graph nodes a view draws (None: all): the part and its direct neighbours."""
+    if view is None:
+        return None
+    key, sep, name = view.partition("=")
+    g = analysis.graph.graph
+    if not sep or key not in ("account", "vpc"):
+        raise ValueError(f"unknown view '{view}': use account=NAME or vpc=NAME")
+    root = f"{key}:{name}"
+    if root not in g:
+        if key == "account":
+            names = [d["label"] for n, d in g.nodes(data=True) if d["kind"] in ("account", "external_account")
+                     and n.startswith("account:")]
+        else:
+            names = list(analysis.workload.vpcs)
+        raise ValueError(f"no {key} '{name}' in the model; known: {', '.join(names) or 'none'}")
+    inside = {n for n in g if root in analysis.graph.chain(n)}
+    around = set(inside)
+    for n in inside:
+        around.update(g.successors(n))
+        around.update(g.predecessors(n))
+    return around
+
+
+def architecture_view(analysis: Any, view: str | None = None) -> ArchitectureView:
+    g = analysis.graph.graph
+    groups = function_groups(analysis)
+    grouped = any(k != v for k, v in groups.items())
+    keep = _in_view(analysis, view)
+    rep = _representative(analysis, groups, grouped)
+    markers = node_markers(analysis)
+    boundary_nodes = {n for n, d in g.nodes(data=True) if d.get("is_boundary")}
+
+    wanted = set(g) if keep is None else set(keep)
+    # Every boundary around a drawn node is drawn, so the node sits in its real place.
+    for n in list(wanted):
+        wanted.update(analysis.graph.chain(n))
+
+    clusters: dict[str, ViewCluster] = {}
+    nodes: dict[str, ViewNode] = {}
+    for n, d in g.nodes(data=True):
+        if n not in wanted:
+            continue
+        if n in boundary_nodes:
+            clusters[n] = ViewCluster(n, d["kind"], d["label"], d.get("boundary"), d.get("element", ""), markers.get(n))
+            continue
+        r = rep[n]
+        vn = nodes.get(r)
+        if vn is None:
+            label = d["label"]
+            if d["kind"] == "trigger" and grouped:
+                label = d["label"]
+            vn = nodes[r] = ViewNode(r, d["kind"], label, d.get("boundary"), d.get("element", ""), 0)
+        vn.count += 1
+        vn.members.append(d["label"])
+        m = markers.get(n)
+        if m is not None:
+            old = vn.marker
+            vn.marker = m if old is None else Marker(old.count + m.count, worst([old.worst, m.worst]))
+    for vn in nodes.values():
+        if vn.count > 1 and vn.kind in ("function", "execution_environment"):
+            noun = "functions" if vn.kind == "function" else "sandboxes"
+            vn.label = f"{vn.members[0]} +{vn.count - 1} more ({vn.count} {noun})"
+        elif vn.count > 1 and vn.kind == "trigger":
+            vn.label = f"{vn.label} (x{vn.count})"
+
+    edges: dict[tuple[str, str, str], ViewEdge] = {}
+    for u, v, d in g.edges(data=True):
+        if u not in wanted or v not in wanted:
+            continue
+        if keep is not None and u not in keep and v not in keep:
+            continue
+        ru, rv = rep[u], rep[v]
+        if ru == rv:
+            continue
+        key = (ru, rv, d["kind"])
+        e = edges.get(key)
+        if e is None:
+            edges[key] = ViewEdge(ru, rv, d["kind"], bool(d.get("crosses")))
+        else:
+            e.count += 1
+    title = analysis.name + (f" ({view})" if view else "")
+    return ArchitectureView(title, clusters, nodes, list(edges.values()), grouped)
+
+
+# -- the layer cake ------------------------------------------------------------------------
+@dataclass
+class CakeLayer:
+    component: str
+    name: str
+    owner: str
+    moved_by: list[str]
+    reasons: list[str]
+
+
+@dataclass
+class OwnershipProfile:
+    """One distinct ownership profile and the functions that have it."""
+
+    index: int
+    functions: list[str]
+    layers: list[CakeLayer]
+
+    def side(self, owner: str) -> list[CakeLayer]:
+        return [layer for layer in self.layers if layer.owner == owner]
+
+
+def ownership_profiles(analysis: Any) -> list[OwnershipProfile]:
+    kb = analysis.knowledge
+    out = []
+    for i, (profile, functions) in enumerate(analysis.matrix.profiles(), start=1):
+        first = analysis.matrix.cells[functions[0]]
+        layers = []
+        for comp, owner, shifts in profile:
+            moved = [SHIFT_SHORT[s] for s in shifts if s in SHIFT_SHORT]
+            layers.append(CakeLayer(comp, kb.components[comp].name, owner, moved, list(first[comp].reasons)))
+        out.append(OwnershipProfile(i, list(functions), layers))
+    return out
