@@ -8,6 +8,14 @@ from tmgen.lifecycle import UPDATE_BLOCKED
 from tmgen.rules import Hit, rule
 from tmgen.rules.context import RuleContext
 
+# RT-002 warns this many days ahead: long enough to plan an upgrade with its dependency
+# changes before AWS stops patching the runtime.
+DEPRECATION_NOTICE_DAYS = 180
+
+
+def _date(value: object) -> str | None:
+    return str(value) if value else None
+
 
 @rule("RT-001")
 def runtime_past_deprecation(ctx: RuleContext) -> Iterator[Hit]:
@@ -19,7 +27,76 @@ def runtime_past_deprecation(ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(
             f"functions.{name}.runtime",
             {"runtime": st.identifier, "deprecation": str(rt.deprecation), "status": st.status,
-             "block_create": str(rt.block_create) if rt.block_create else None,
-             "block_update": str(rt.block_update) if rt.block_update else None, "as_of": str(ctx.as_of)},
+             "block_create": _date(rt.block_create), "block_update": _date(rt.block_update),
+             "as_of": str(ctx.as_of)},
             severity="critical" if st.status == UPDATE_BLOCKED else None,
         )
+
+
+@rule("RT-002")
+def runtime_deprecation_soon(ctx: RuleContext) -> Iterator[Hit]:
+    for name, fn in ctx.workload.functions.items():
+        st = ctx.status(name)
+        if fn.package != "zip" or st.runtime is None or st.past_deprecation:
+            continue
+        days = st.days_to_deprecation
+        # On the deprecation day itself the runtime is already deprecated (RT-001's case).
+        if days is None or not 0 < days <= DEPRECATION_NOTICE_DAYS:
+            continue
+        rt = st.runtime
+        yield Hit(
+            f"functions.{name}.runtime",
+            {"runtime": st.identifier, "deprecation": str(rt.deprecation), "days_left": days,
+             "block_create": _date(rt.block_create), "block_update": _date(rt.block_update),
+             "as_of": str(ctx.as_of)},
+        )
+
+
+@rule("RT-003")
+def custom_runtime(ctx: RuleContext) -> Iterator[Hit]:
+    for name, fn in ctx.workload.functions.items():
+        if not fn.is_custom_runtime():
+            continue
+        st = ctx.status(name)
+        yield Hit(
+            f"functions.{name}.runtime",
+            {"runtime": fn.runtime, "os": st.runtime.os if st.runtime else None},
+        )
+
+
+@rule("RT-004")
+def container_image(ctx: RuleContext) -> Iterator[Hit]:
+    for name, fn in ctx.workload.functions.items():
+        if fn.package == "image":
+            yield Hit(f"functions.{name}.package", {"package": "image", "image_base": fn.image_base})
+
+
+@rule("RT-005")
+def unknown_runtime(ctx: RuleContext) -> Iterator[Hit]:
+    known = ctx.knowledge.runtimes
+    for name, fn in ctx.workload.functions.items():
+        if fn.package != "zip" or not fn.runtime:
+            continue
+        if fn.runtime not in known:
+            yield Hit(f"functions.{name}.runtime", {"runtime": fn.runtime})
+
+
+@rule("EE-001")
+def sensitive_tmp(ctx: RuleContext) -> Iterator[Hit]:
+    for name, fn in ctx.workload.functions.items():
+        if fn.tmp.sensitive:
+            yield Hit(
+                f"functions.{name}.tmp",
+                {"tmp.sensitive": True, "tmp.use": fn.tmp.use,
+                 "ephemeral_storage_mb": fn.ephemeral_storage},
+            )
+
+
+@rule("EE-002")
+def tmp_cache_untrusted(ctx: RuleContext) -> Iterator[Hit]:
+    for name, fn in ctx.workload.functions.items():
+        if fn.tmp.use == "cache" and ctx.reachable_from_untrusted(name):
+            yield Hit(
+                f"functions.{name}.tmp",
+                {"tmp.use": "cache", "untrusted_sources": ctx.untrusted[name]},
+            )
