@@ -1,0 +1,142 @@
+"""The command line: outputs, exit codes, help text, schema, init."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+GOOD = """
+version: 1
+workload: {name: shop, as_of: 2026-11-30}
+vpcs:
+  core:
+    cidr: 10.0.0.0/16
+    subnets: {a: {az: eu-west-1a, cidr: 10.0.1.0/24}, b: {az: eu-west-1b, cidr: 10.0.2.0/24}}
+    security_groups: {sg: {egress: [{to: 10.0.0.0/16, ports: "443"}]}}
+functions:
+  one: {runtime: python3.12, vpc: {vpc: core, subnets: [a, b], security_groups: [sg]}}
+  two: {runtime: python3.12}
+"""
+
+
+def test_validate_ok_line(write_model, run_cli) -> None:
+    res = run_cli("validate", str(write_model(GOOD)))
+    assert res.code == 0
+    assert res.out == "OK shop: 2 functions, 2 ENIs, 7 boundaries\n"
+
+
+def test_validate_reports_every_file(write_model, run_cli) -> None:
+    good = write_model(GOOD, "good.yaml")
+    bad = write_model("version: 1\nworkload: {name: x}\nfunctions: {f: {runtime: python3.12, timout: 3}}\n", "bad.yaml")
+    res = run_cli("validate", str(good), str(bad))
+    assert res.code == 2
+    assert res.out.startswith("OK shop")
+    assert f"{bad}:3:38: unknown key 'timout' in functions.f (did you mean 'timeout'?)" in res.err
+    assert "Traceback" not in res.err
+
+
+def test_bad_arguments_exit_2(write_model, run_cli) -> None:
+    path = str(write_model(GOOD))
+    assert run_cli("graph", path, "--format", "png").code == 2
+    assert run_cli("threats", path, "--as-of", "yesterday").code == 2
+    assert run_cli("explain", "NOPE-1").code == 2
+    assert run_cli("frobnicate").code == 2
+
+
+def test_graph_json_is_node_link(write_model, run_cli) -> None:
+    res = run_cli("graph", str(write_model(GOOD)), "--format", "json")
+    data = json.loads(res.out)
+    assert data["directed"] and data["multigraph"]
+    assert all({"id", "kind", "boundary"} <= set(n) for n in data["nodes"])
+    assert all({"source", "target", "kind", "crosses"} <= set(e) for e in data["links"])
+
+
+def test_graph_dot_escapes_names(write_model, run_cli) -> None:
+    res = run_cli("graph", str(write_model(GOOD.replace("name: shop", 'name: "sh\\"op"'))), "--format", "dot")
+    assert res.code == 0 and res.out.startswith('digraph "sh\\"op" {')
+
+
+def test_outputs_are_deterministic(write_model, run_cli) -> None:
+    path = str(write_model(GOOD))
+    for args in (("graph", path), ("matrix", path, "--format", "json"), ("threats", path, "--format", "json")):
+        assert run_cli(*args).out == run_cli(*args).out
+
+
+def test_fail_on_threshold(write_model, run_cli) -> None:
+    path = str(write_model(GOOD.replace("python3.12}", "python3.12, permissions: [{principal: '*'}]}", 1)))
+    assert run_cli("threats", path, "--fail-on", "critical").code == 1
+    quiet = str(write_model(GOOD, "quiet.yaml"))
+    assert run_cli("threats", quiet, "--fail-on", "critical").code == 0
+
+
+def test_every_command_has_an_example_in_help(run_cli) -> None:
+    from tmgen.cli import cli
+
+    for name in cli.commands:
+        res = run_cli(name, "--help")
+        assert res.code == 0 and "Example" in res.out, name
+
+
+def test_schema_is_draft_2020_12_and_accepts_the_examples(run_cli) -> None:
+    schema = json.loads(run_cli("schema").out)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    examples = sorted((ROOT / "examples").glob("*.yaml")) + [ROOT / "templates" / "starter.yaml"]
+    for path in examples:
+        # editors see YAML dates as strings, as JSON does
+        data = json.loads(json.dumps(yaml.safe_load(path.read_text()), default=str))
+        errors = list(validator.iter_errors(data))
+        assert not errors, (path, errors[:1])
+    bad = {"version": 1, "workload": {"name": "x"}, "functions": {"f": {"runtime": "python3.12", "memroy": 1}}}
+    assert list(validator.iter_errors(bad))
+
+
+def test_published_schema_is_current(run_cli) -> None:
+    published = ROOT / "docs" / "workload.schema.json"
+    assert published.read_text() == run_cli("schema").out, "run `make docs`"
+
+
+def test_init_writes_a_valid_starter(tmp_path: Path, run_cli) -> None:
+    out = tmp_path / "w.yaml"
+    assert run_cli("init", "-o", str(out)).code == 0
+    assert run_cli("validate", str(out)).code == 0
+    assert run_cli("init", "-o", str(out)).code == 2  # no overwrite without --force
+    assert run_cli("init", "-o", str(out), "--force").code == 0
+
+
+@pytest.mark.parametrize("example", sorted(p.stem for p in (ROOT / "examples").glob("*.yaml")))
+def test_init_from_each_example(tmp_path: Path, run_cli, example: str) -> None:
+    out = tmp_path / "e.yaml"
+    assert run_cli("init", "--example", example, "-o", str(out)).code == 0
+    assert run_cli("validate", str(out)).code == 0
+
+
+def test_examples_validate(run_cli) -> None:
+    examples = sorted(str(p) for p in (ROOT / "examples").glob("*.yaml"))
+    assert len(examples) >= 3
+    res = run_cli("validate", *examples)
+    assert res.code == 0, res.err
+    assert res.out.count("\nOK ") + res.out.startswith("OK ") == len(examples)
+
+
+def test_rules_doc_is_current(run_cli) -> None:
+    assert (ROOT / "docs" / "rules.md").read_text() == run_cli("rules", "--format", "md").out, "run `make docs`"
+
+
+def test_internal_error_exit_3(monkeypatch, write_model, run_cli) -> None:
+    import tmgen.analysis
+
+    def boom(*a, **k):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(tmgen.analysis, "build_graph", boom)
+    res = run_cli("validate", str(write_model(GOOD)))
+    assert res.code == 3
+    assert "internal error: kaboom" in res.err and "please report it" in res.err
