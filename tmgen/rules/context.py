@@ -158,3 +158,26 @@ class RuleContext:
                          f"holding {', '.join(gained[:5])}"],
                     ))
         return out
+
+    # -- escalation by creating a function (IAM-009, second half) ---------------------
+    def create_function_escalations(self) -> dict[str, list[str]]:
+        """Non-deployment roles holding iam:PassRole on `*` together with lambda:CreateFunction,
+        each with the path as evidence."""
+        out: dict[str, list[str]] = {}
+        create = "lambda:CreateFunction"
+        for role, rp in self.graph.role_policies.items():
+            if role in self.deployment_roles:
+                continue
+            pass_grant = rp.grant_for("iam:PassRole", "*")
+            # The new function's name is the caller's choice, so CreateFunction on any resource
+            # (even one account's functions only) is enough; only unconditional Denies and the
+            # boundary take it away.
+            create_grant = next((g for g in rp.allows if g.names(create)), None)
+            denied = any(not d.conditional and d.names(create) and d.on("*") for d in rp.denies)
+            capped = rp.boundary is not None and not any(b.effect == "Allow" and b.names(create) for b in rp.boundary)
+            if pass_grant is None or create_grant is None or denied or capped:
+                continue
+            out[role] = [f"role {role}", f"holding iam:PassRole on * ({pass_grant.source})",
+                         f"and {create} ({create_grant.source})",
+                         "-creates-> function -assumes-> any role that trusts Lambda"]
+        return out

@@ -2,10 +2,58 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
+from tmgen.iam import FUNCTION_MODIFY_ACTIONS, Grant, RolePolicy
 from tmgen.rules import Hit, rule
 from tmgen.rules.context import RuleContext, permission_is_public
+from tmgen.schema import Function, Permission
+from tmgen.validate import ARN_ACCOUNT, SERVICE_PRINCIPAL
+
+INVOKE_ACTIONS = ("lambda:invokefunction", "lambda:invokefunctionurl")
+INTEGRATION_ACTIONS = ("lambda:AddPermission", "lambda:CreateEventSourceMapping")
+LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+ENI_ACTION = "ec2:CreateNetworkInterface"
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+def source_arn_narrows(arn: str | None) -> bool:
+    """Whether a source ARN limits who can trigger the grant. `*`, or an ARN ending in `:*`
+    with no account in it (`arn:aws:s3:::*`, `arn:aws:sns:*:*:*`), narrows nothing; one that
+    names an account still narrows to that account's resources."""
+    if not arn or arn == "*":
+        return False
+    if arn.endswith(":*"):
+        parts = arn.split(":", 5)
+        return len(parts) == 6 and bool(_ACCOUNT_ID.match(parts[4]))
+    return True
+
+
+def _execution_roles(ctx: RuleContext) -> Iterator[tuple[str, RolePolicy, list[str]]]:
+    """Roles used as execution role by at least one function, with those functions."""
+    for role, users in ctx.role_users.items():
+        rp = ctx.policy(role)
+        if rp is not None:
+            yield role, rp, users
+
+
+def _permissions(ctx: RuleContext) -> Iterator[tuple[str, Function, int, Permission]]:
+    for name, fn in ctx.workload.functions.items():
+        for j, p in enumerate(fn.permissions):
+            yield name, fn, j, p
+
+
+def _account_name(ctx: RuleContext, ref: str) -> str:
+    """An account reference (model name, 12-digit id or IAM ARN) as the model's account name
+    when the model has it, else as the id."""
+    m = ARN_ACCOUNT.match(ref)
+    if m:
+        ref = m.group(1)
+    for name, acct in ctx.workload.accounts.items():
+        if ref == name or (acct.id and acct.id == ref):
+            return name
+    return ref
 
 
 @rule("IAM-001")
@@ -14,3 +62,254 @@ def public_permission(ctx: RuleContext) -> Iterator[Hit]:
         for j, p in enumerate(fn.permissions):
             if permission_is_public(p):
                 yield Hit(f"functions.{name}.permissions[{j}]", {"principal": "*", "action": p.action})
+
+
+@rule("IAM-002")
+def url_without_auth(ctx: RuleContext) -> Iterator[Hit]:
+    for name, fn in ctx.workload.functions.items():
+        if fn.url is None or fn.url.auth != "NONE":
+            continue
+        any_origin = "*" in fn.url.cors_origins
+        sensitive = ctx.sensitive_data(name)
+        evidence: dict[str, object] = {"auth": "NONE", "cors_origins": list(fn.url.cors_origins),
+                                       "data": ctx.data_level.get(name)}
+        # Any web page can then call it from a visitor's browser and read the response.
+        yield Hit(f"functions.{name}.url", evidence, severity="critical" if any_origin and sensitive else None)
+
+
+@rule("IAM-003")
+def other_account_without_condition(ctx: RuleContext) -> Iterator[Hit]:
+    w = ctx.workload
+    for name, fn, j, p in _permissions(ctx):
+        if not ctx.principal_is_account(p.principal) or p.org_id or source_arn_narrows(p.source_arn):
+            continue
+        grantee = _account_name(ctx, p.principal)
+        if grantee == w.account_of(fn):
+            continue
+        yield Hit(f"functions.{name}.permissions[{j}]", {
+            "principal": p.principal, "account": grantee, "action": p.action,
+            "source_arn": p.source_arn, "external": ctx.is_external_account(p.principal),
+        })
+
+
+@rule("IAM-004")
+def service_principal_confused_deputy(ctx: RuleContext) -> Iterator[Hit]:
+    for name, _fn, j, p in _permissions(ctx):
+        if not SERVICE_PRINCIPAL.match(p.principal):
+            continue
+        if p.source_account or source_arn_narrows(p.source_arn):
+            continue
+        yield Hit(f"functions.{name}.permissions[{j}]", {
+            "principal": p.principal, "source_arn": p.source_arn, "source_account": None,
+        })
+
+
+@rule("IAM-005")
+def role_invokes_any_function(ctx: RuleContext) -> Iterator[Hit]:
+    for role, rp, users in _execution_roles(ctx):
+        grant = rp.grant_for("lambda:InvokeFunction", "*")
+        if grant is not None:
+            yield Hit(f"roles.{role}", {"action": "lambda:InvokeFunction", "resource": "*",
+                                        "granted_by": grant.source}, functions=users)
+
+
+def _unconditional_on_any(grants: list[Grant], action: str) -> Grant | None:
+    return next(
+        (g for g in grants if g.effect == "Allow" and not g.conditional and g.names(action) and g.on("*")), None
+    )
+
+
+@rule("IAM-006")
+def role_creates_enis_anywhere(ctx: RuleContext) -> Iterator[Hit]:
+    guardrail = ctx.workload.guardrail("lambda-subnets-only")
+    if guardrail is not None:
+        return
+    for role, rp, users in _execution_roles(ctx):
+        if not rp.can(ENI_ACTION, "*"):
+            continue
+        # A condition (ec2:Subnet, ec2:Vpc) on the grant already limits the subnets.
+        grant = _unconditional_on_any(rp.allows, ENI_ACTION)
+        if grant is None:
+            continue
+        if rp.has_boundary:
+            # A boundary limits it unless it lets the action through on every resource
+            # unconditionally; a boundary document we cannot read is given the benefit.
+            if rp.boundary is None or _unconditional_on_any(rp.boundary, ENI_ACTION) is None:
+                continue
+        yield Hit(f"roles.{role}", {
+            "action": ENI_ACTION, "resource": "*", "granted_by": grant.source,
+            "lambda-subnets-only guardrail": "none",
+            "permission_boundary": "allows it on every resource" if rp.has_boundary else "none",
+        }, functions=users)
+
+
+def _effective_wildcards(rp: RolePolicy) -> list[tuple[str, str]]:
+    """(wildcard action, granting statement) that survive the boundary and Deny statements.
+    Under a boundary, `*` capped by `dynamodb:*` is still the wildcard `dynamodb:*`."""
+    out: list[tuple[str, str]] = []
+    for grant, pattern in rp.wildcard_grants():
+        action = "*" if pattern == "NotAction" else pattern
+        if rp.boundary is None:
+            candidates = [action]
+        else:
+            allows = [b for b in rp.boundary if b.effect == "Allow"]
+            candidates = [action] if any(b.covers_pattern(action) for b in allows) else [
+                a for b in allows for a in b.actions if (a == "*" or a.endswith(":*")) and grant.covers_pattern(a)
+            ]
+        for a in candidates:
+            if any(not d.conditional and d.covers_pattern(a) for d in rp.denies):
+                continue
+            shown = f"NotAction {', '.join(grant.not_actions or ())}" if pattern == "NotAction" and a == "*" else a
+            if (shown, grant.source) not in out:
+                out.append((shown, grant.source))
+    return out
+
+
+@rule("IAM-007")
+def role_wildcard_actions(ctx: RuleContext) -> Iterator[Hit]:
+    for role, rp, users in _execution_roles(ctx):
+        wildcards = _effective_wildcards(rp)
+        if wildcards:
+            yield Hit(f"roles.{role}", {
+                "actions": list(dict.fromkeys(a for a, _ in wildcards)),
+                "granted_by": list(dict.fromkeys(s for _, s in wildcards)),
+            }, functions=users)
+
+
+def _modifiable(ctx: RuleContext) -> dict[str, dict[str, list[str]]]:
+    """Role -> function -> actions of FUNCTION_MODIFY_ACTIONS it may perform, from the graph."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for fname, mods in ctx.modifiers.items():
+        for role, actions in mods:
+            acts = [a for a in actions if a in FUNCTION_MODIFY_ACTIONS]
+            if acts:
+                out.setdefault(role, {})[fname] = acts
+    return out
+
+
+@rule("IAM-008")
+def non_deployment_role_changes_function(ctx: RuleContext) -> Iterator[Hit]:
+    for role, functions in _modifiable(ctx).items():
+        if role in ctx.deployment_roles:
+            continue
+        yield Hit(f"roles.{role}", {"kind": ctx.workload.roles[role].kind, "functions": functions},
+                  functions=list(functions))
+
+
+@rule("IAM-009")
+def privilege_escalation(ctx: RuleContext) -> Iterator[Hit]:
+    paths: dict[str, list[str]] = {}
+    victims: dict[str, list[str]] = {}
+    for esc in ctx.escalations:
+        paths.setdefault(esc.role, []).append(" ".join(esc.path))
+        victims.setdefault(esc.role, []).append(esc.function)
+    for role, path in ctx.create_function_escalations().items():
+        paths.setdefault(role, []).append(" ".join(path))
+    for role in ctx.workload.roles:
+        if role in paths:
+            fns = list(dict.fromkeys(victims.get(role, []))) or ctx.role_users.get(role, [])
+            yield Hit(f"roles.{role}", {"kind": ctx.workload.roles[role].kind, "paths": paths[role]}, functions=fns)
+
+
+@rule("IAM-010")
+def no_vpc_guardrail(ctx: RuleContext) -> Iterator[Hit]:
+    w = ctx.workload
+    attached = [name for name, fn in w.functions.items() if fn.vpc is not None]
+    if not attached or w.guardrail("lambda-vpc-only") is not None:
+        return
+    element = "guardrails" if "guardrails" in w.model_fields_set else "workload"
+    yield Hit(element, {"vpc_functions": attached, "guardrails": [g.control for g in w.guardrails]})
+
+
+@rule("IAM-011")
+def shared_execution_role(ctx: RuleContext) -> Iterator[Hit]:
+    for role, users in ctx.role_users.items():
+        if len(users) > 1:
+            yield Hit(f"roles.{role}", {"functions": users}, functions=users)
+
+
+@rule("IAM-012")
+def role_adds_integrations(ctx: RuleContext) -> Iterator[Hit]:
+    # Every role, deployment roles included: whoever holds these decides who may invoke.
+    w = ctx.workload
+    for role, rp in ctx.graph.role_policies.items():
+        racct = w.account_of(w.roles[role])
+        found: dict[str, list[str]] = {}
+        for fname, fn in w.functions.items():
+            if w.account_of(fn) != racct:  # another account's role needs the resource policy (IAM-015)
+                continue
+            acts = rp.can_any(INTEGRATION_ACTIONS, f"function:{fname}")
+            if acts:
+                found[fname] = acts
+        if found:
+            yield Hit(f"roles.{role}", {"kind": w.roles[role].kind, "functions": found}, functions=list(found))
+
+
+@rule("IAM-013")
+def deployment_role_passes_any_role(ctx: RuleContext) -> Iterator[Hit]:
+    for role in ctx.workload.roles:  # a name in deployment.roles is validated to be one of them
+        rp = ctx.policy(role)
+        if role not in ctx.deployment_roles or rp is None:
+            continue
+        grant = rp.grant_for("iam:PassRole", "*")
+        if grant is not None:
+            # A condition such as iam:PassedToService=lambda still lets it pass every role to Lambda.
+            yield Hit(f"roles.{role}", {"action": "iam:PassRole", "resource": "*", "granted_by": grant.source,
+                                        "conditional": grant.conditional}, functions=ctx.role_users.get(role, []))
+
+
+@rule("IAM-014")
+def cross_account_without_guardrail(ctx: RuleContext) -> Iterator[Hit]:
+    w = ctx.workload
+    if w.guardrail("deny-cross-account-invoke") is not None:
+        return
+    for name, fn in w.functions.items():
+        base = f"functions.{name}"
+        for j, p in enumerate(fn.permissions):
+            if ctx.principal_is_account(p.principal) and ctx.is_external_account(p.principal):
+                yield Hit(f"{base}.permissions[{j}]", {"principal": p.principal, "action": p.action})
+        for j, t in enumerate(fn.triggers):
+            src = w.resources.get(t.source) if t.source else None
+            account = t.account or (src.account if src is not None else None)
+            if ctx.is_external_account(account):
+                yield Hit(f"{base}.triggers[{j}]", {"trigger": t.type, "source": t.source, "account": account})
+
+
+@rule("IAM-015")
+def permission_beyond_invoke(ctx: RuleContext) -> Iterator[Hit]:
+    for name, _fn, j, p in _permissions(ctx):
+        # IAM action names are case-insensitive.
+        if p.action.lower() not in INVOKE_ACTIONS:
+            yield Hit(f"functions.{name}.permissions[{j}]", {"principal": p.principal, "action": p.action})
+
+
+def _log_targets(rp: RolePolicy, function: str) -> list[str]:
+    """Log-stream ARNs of the function's default log group, one per region and account that the
+    role's statements name (a statement scoped to one region must still match)."""
+    regions, accounts = {"us-east-1"}, {rp.account_id or "111111111111"}
+    for g in rp.allows:
+        for r in g.resources:
+            parts = r.split(":", 5)
+            if r.startswith("arn:") and len(parts) == 6 and parts[2] == "logs":
+                if parts[3] and "*" not in parts[3] and "?" not in parts[3]:
+                    regions.add(parts[3])
+                if _ACCOUNT_ID.match(parts[4]) and not rp.account_id:
+                    accounts.add(parts[4])
+    return [f"arn:aws:logs:{region}:{acct}:log-group:/aws/lambda/{function}:log-stream:2026/01/01/[$LATEST]0"
+            for region in sorted(regions) for acct in sorted(accounts)]
+
+
+@rule("IAM-016")
+def role_cannot_log(ctx: RuleContext) -> Iterator[Hit]:
+    for role, rp, users in _execution_roles(ctx):
+        # An unknown managed policy may grant the log actions: nothing can be concluded.
+        if rp.unknown_policies:
+            continue
+        silent: dict[str, list[str]] = {}
+        for fname in users:
+            targets = _log_targets(rp, fname)
+            missing = [a for a in LOG_ACTIONS if not any(rp.can(a, t) for t in targets)]
+            if missing:
+                silent[fname] = missing
+        if silent:
+            yield Hit(f"roles.{role}", {"missing": silent}, functions=list(silent))
