@@ -17,6 +17,15 @@ SEVERITY_COLORS = {
 OWNER_COLORS = {"AWS": "#ffe0b2", "Shared": "#e1bee7", "Customer": "#bbdefb"}
 # From this many functions on, the architecture groups look-alike functions into one node.
 LARGE_MODEL = 300
+# An element with more edges of one of these kinds than FAN gets a note instead of the edges:
+# (which end carries the note, the note). Fans of identical edges only clutter the picture.
+FAN = 3
+FAN_NOTES = {
+    "deploys": ("source", "deploys {n} functions"),
+    "can_modify": ("source", "can modify {n} functions or layers"),
+    "includes": ("target", "included by {n} functions"),
+    "shares_with": ("source", "shared with {n} accounts"),
+}
 BOUNDARY_KIND_NAMES = {
     "lambda_service": "AWS Lambda service", "account": "account", "external_account": "external account",
     "vpc": "VPC", "subnet": "subnet", "internet": "Internet",
@@ -216,6 +225,7 @@ class ViewNode:
     count: int = 1
     marker: Marker | None = None
     members: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -281,18 +291,25 @@ def function_groups(analysis: Any) -> dict[str, str]:
     return out
 
 
+def _sandbox_group(analysis: Any, node: str) -> str:
+    """Sandboxes are drawn per account and VPC attachment: one per function is only noise."""
+    w = analysis.workload
+    fn = w.functions[node.removeprefix("ee:")]
+    return f"ee:{w.account_of(fn)}|{'vpc' if fn.vpc else 'novpc'}"
+
+
 def _representative(analysis: Any, groups: dict[str, str], grouped: bool) -> dict[str, str]:
     """Graph node -> the node that draws it (identity unless grouped)."""
     g = analysis.graph.graph
     rep: dict[str, str] = {}
     for n, d in g.nodes(data=True):
         kind = d["kind"]
-        if not grouped:
+        if kind == "execution_environment":
+            rep[n] = _sandbox_group(analysis, n)
+        elif not grouped:
             rep[n] = n
         elif kind == "function":
             rep[n] = f"function:{groups[n.removeprefix('function:')]}"
-        elif kind == "execution_environment":
-            rep[n] = f"ee:{groups[n.removeprefix('ee:')]}"
         elif kind == "trigger":
             # One node per kind of event source in one place, however many functions it feeds.
             rep[n] = f"trigger:{d.get('type')}|{d.get('boundary')}|{d['label']}"
@@ -361,29 +378,54 @@ def architecture_view(analysis: Any, view: str | None = None) -> ArchitectureVie
             old = vn.marker
             vn.marker = m if old is None else Marker(old.count + m.count, worst([old.worst, m.worst]))
     for vn in nodes.values():
-        if vn.count > 1 and vn.kind in ("function", "execution_environment"):
-            noun = "functions" if vn.kind == "function" else "sandboxes"
-            vn.label = f"{vn.members[0]} +{vn.count - 1} more ({vn.count} {noun})"
+        if vn.kind == "execution_environment":
+            account, _, attachment = vn.id.removeprefix("ee:").rpartition("|")
+            vn.label = (f"sandboxes of {vn.count} {account} function{'s' if vn.count != 1 else ''}\n"
+                        + ("outside any VPC (open egress)" if attachment == "novpc" else "attached to customer VPCs"))
+        elif vn.count > 1 and vn.kind == "function":
+            vn.label = f"{vn.members[0]} +{vn.count - 1} more ({vn.count} functions)"
         elif vn.count > 1 and vn.kind == "trigger":
             vn.label = f"{vn.label} (x{vn.count})"
 
     edges: dict[tuple[str, str, str], ViewEdge] = {}
+    fans: dict[tuple[str, str], set[str]] = defaultdict(set)
     for u, v, d in g.edges(data=True):
         if u not in wanted or v not in wanted:
             continue
         if keep is not None and u not in keep and v not in keep:
             continue
+        kind = d["kind"]
         ru, rv = rep[u], rep[v]
+        if kind == "invokes" and g.nodes[v]["kind"] == "execution_environment":
+            # Every function of an account runs in the service VPC: one edge from the account.
+            ru = g.nodes[u]["boundary"] or ru
         if ru == rv:
             continue
-        key = (ru, rv, d["kind"])
+        if g.nodes[v]["kind"] == "vpc_endpoint":
+            fans[(rv, "egress-endpoint")].add(ru)
+            continue
+        if kind in FAN_NOTES:
+            end = ru if FAN_NOTES[kind][0] == "source" else rv
+            fans[(end, kind)].add(rv if end == ru else ru)
+        key = (ru, rv, kind)
         e = edges.get(key)
         if e is None:
-            edges[key] = ViewEdge(ru, rv, d["kind"], bool(d.get("crosses")))
+            edges[key] = ViewEdge(ru, rv, kind, bool(d.get("crosses")))
         else:
             e.count += 1
+    dropped: set[tuple[str, str]] = set()
+    for (end, kind), others in fans.items():
+        if kind == "egress-endpoint":
+            if end in nodes:
+                nodes[end].notes.append(f"reached from {len(others)} ENI{'s' if len(others) != 1 else ''}")
+        elif len(others) > FAN and end in nodes:
+            nodes[end].notes.append(FAN_NOTES[kind][1].format(n=len(others)))
+            dropped.add((end, kind))
+    kept = [e for e in edges.values()
+            if not (e.kind in FAN_NOTES and ((e.source if FAN_NOTES[e.kind][0] == "source" else e.target), e.kind)
+                    in dropped)]
     title = analysis.name + (f" ({view})" if view else "")
-    return ArchitectureView(title, clusters, nodes, list(edges.values()), grouped)
+    return ArchitectureView(title, clusters, nodes, kept, grouped)
 
 
 # -- the layer cake ------------------------------------------------------------------------
