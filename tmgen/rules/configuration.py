@@ -24,8 +24,10 @@ def secret_in_environment(ctx: RuleContext) -> Iterator[Hit]:
             # Never copy the value itself into a report.
             yield Hit(
                 f"functions.{name}.environment.{var}",
-                {"variable": var,
-                 "why": "marked {secret: true}" if marked else "literal value under a secret-looking name"},
+                {
+                    "variable": var,
+                    "why": "marked {secret: true}" if marked else "literal value under a secret-looking name",
+                },
             )
 
 
@@ -58,8 +60,7 @@ def async_without_on_failure(ctx: RuleContext) -> Iterator[Hit]:
     for name, fn in w.functions.items():
         if fn.async_ is not None and fn.async_.on_failure:
             continue
-        sources = [f"functions.{name}.triggers[{j}]" for j, t in enumerate(fn.triggers)
-                   if t.type in ASYNC_TRIGGERS]
+        sources = [f"functions.{name}.triggers[{j}]" for j, t in enumerate(fn.triggers) if t.type in ASYNC_TRIGGERS]
         sources += async_callers.get(name, [])
         if sources:
             yield Hit(f"functions.{name}.async.on_failure", {"on_failure": None, "async_sources": sources})

@@ -66,8 +66,7 @@ def vpc_resource_from_outside(ctx: RuleContext) -> Iterator[Hit]:
             if res is not None and res.vpc:
                 yield Hit(
                     f"functions.{name}.calls[{j}]",
-                    {"resource": call.resource, "type": res.type, "resource_vpc": res.vpc,
-                     "function_vpc": None},
+                    {"resource": call.resource, "type": res.type, "resource_vpc": res.vpc, "function_vpc": None},
                 )
 
 
@@ -130,10 +129,17 @@ def subnet_out_of_addresses(ctx: RuleContext) -> Iterator[Hit]:
             fns = sorted({f for eni in enis for f in eni.functions})
             yield Hit(
                 f"vpcs.{vname}.subnets.{sname}",
-                {"free_ips": free, "free_ips_from": "free_ips" if given else "CIDR size minus 5",
-                 "cidr": sub.cidr, "addresses": addresses, "hyperplane_enis": len(enis),
-                 "enis": [eni.id for eni in enis], "headroom": headroom, "required": required,
-                 "functions": fns},
+                {
+                    "free_ips": free,
+                    "free_ips_from": "free_ips" if given else "CIDR size minus 5",
+                    "cidr": sub.cidr,
+                    "addresses": addresses,
+                    "hyperplane_enis": len(enis),
+                    "enis": [eni.id for eni in enis],
+                    "headroom": headroom,
+                    "required": required,
+                    "functions": fns,
+                },
                 functions=fns,
             )
 
@@ -191,8 +197,7 @@ def endpoint_full_policy(ctx: RuleContext) -> Iterator[Hit]:
             if ep.policy == "full" and fns:
                 yield Hit(
                     f"vpcs.{vname}.endpoints.{key}",
-                    {"service": endpoint_service(key), "type": ep.type, "policy": "full",
-                     "functions": fns},
+                    {"service": endpoint_service(key), "type": ep.type, "policy": "full", "functions": fns},
                     functions=fns,
                 )
 
@@ -206,14 +211,14 @@ def internet_without_nat(ctx: RuleContext) -> Iterator[Hit]:
         if any(subnets[s].route == "nat" for s in fn.vpc.subnets):
             continue
         calls = [
-            f"functions.{name}.calls[{j}]" for j, c in enumerate(fn.calls)
+            f"functions.{name}.calls[{j}]"
+            for j, c in enumerate(fn.calls)
             if c.resource and w.resources[c.resource].type == "http"
         ]
         if calls:
             yield Hit(
                 f"functions.{name}.vpc.subnets",
-                {"internet_calls": calls,
-                 "subnet_routes": {s: subnets[s].route for s in fn.vpc.subnets}},
+                {"internet_calls": calls, "subnet_routes": {s: subnets[s].route for s in fn.vpc.subnets}},
             )
 
 
@@ -245,10 +250,15 @@ def shared_eni_mixed(ctx: RuleContext) -> Iterator[Hit]:
         owners = {f: _function_owner(ctx, f) for f in eni.functions}
         data = {f: ctx.data_level.get(f) for f in eni.functions}
         if len(set(owners.values())) > 1 or len(set(data.values())) > 1:
-            mixed.setdefault((eni.vpc, eni.subnet), []).append({
-                "eni": eni.id, "security_groups": list(eni.security_groups),
-                "functions": list(eni.functions), "owners": owners, "data": data,
-            })
+            mixed.setdefault((eni.vpc, eni.subnet), []).append(
+                {
+                    "eni": eni.id,
+                    "security_groups": list(eni.security_groups),
+                    "functions": list(eni.functions),
+                    "owners": owners,
+                    "data": data,
+                }
+            )
     for (vname, sname), enis in mixed.items():
         fns = list(dict.fromkeys(f for e in enis for f in e["functions"]))
         yield Hit(f"vpcs.{vname}.subnets.{sname}", {"enis": enis}, functions=fns)

@@ -26,9 +26,14 @@ def runtime_past_deprecation(ctx: RuleContext) -> Iterator[Hit]:
         rt = st.runtime
         yield Hit(
             f"functions.{name}.runtime",
-            {"runtime": st.identifier, "deprecation": str(rt.deprecation), "status": st.status,
-             "block_create": _date(rt.block_create), "block_update": _date(rt.block_update),
-             "as_of": str(ctx.as_of)},
+            {
+                "runtime": st.identifier,
+                "deprecation": str(rt.deprecation),
+                "status": st.status,
+                "block_create": _date(rt.block_create),
+                "block_update": _date(rt.block_update),
+                "as_of": str(ctx.as_of),
+            },
             severity="critical" if st.status == UPDATE_BLOCKED else None,
         )
 
@@ -46,9 +51,14 @@ def runtime_deprecation_soon(ctx: RuleContext) -> Iterator[Hit]:
         rt = st.runtime
         yield Hit(
             f"functions.{name}.runtime",
-            {"runtime": st.identifier, "deprecation": str(rt.deprecation), "days_left": days,
-             "block_create": _date(rt.block_create), "block_update": _date(rt.block_update),
-             "as_of": str(ctx.as_of)},
+            {
+                "runtime": st.identifier,
+                "deprecation": str(rt.deprecation),
+                "days_left": days,
+                "block_create": _date(rt.block_create),
+                "block_update": _date(rt.block_update),
+                "as_of": str(ctx.as_of),
+            },
         )
 
 
@@ -87,8 +97,7 @@ def sensitive_tmp(ctx: RuleContext) -> Iterator[Hit]:
         if fn.tmp.sensitive:
             yield Hit(
                 f"functions.{name}.tmp",
-                {"tmp.sensitive": True, "tmp.use": fn.tmp.use,
-                 "ephemeral_storage_mb": fn.ephemeral_storage},
+                {"tmp.sensitive": True, "tmp.use": fn.tmp.use, "ephemeral_storage_mb": fn.ephemeral_storage},
             )
 
 
