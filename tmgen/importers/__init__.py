@@ -44,8 +44,14 @@ def detect(path: str | Path) -> str | None:
     if p.is_dir():
         if any(c.suffix == ".tf" for c in p.iterdir() if c.is_file()):
             return "terraform"
-        for name in ("serverless.yml", "serverless.yaml", "serverless.json", "template.yaml",
-                     "template.yml", "template.json"):
+        for name in (
+            "serverless.yml",
+            "serverless.yaml",
+            "serverless.json",
+            "template.yaml",
+            "template.yml",
+            "template.json",
+        ):
             if (p / name).is_file():
                 return detect(p / name)
         return None
@@ -61,7 +67,9 @@ def detect(path: str | Path) -> str | None:
         return "terraform"
     if "version" in keys and "workload" in keys:
         return "workload"
-    if "AWSTemplateFormatVersion" in keys or ("Resources" in keys and re.search(r"[\"']?Type[\"']?\s*:\s*[\"']?AWS::", text)):
+    if "AWSTemplateFormatVersion" in keys or (
+        "Resources" in keys and re.search(r"[\"']?Type[\"']?\s*:\s*[\"']?AWS::", text)
+    ):
         return "cloudformation"
     if "service" in keys and "provider" in keys:
         return "serverless"
@@ -76,11 +84,16 @@ def import_path(path: str | Path, fmt: str | None = None) -> ImportResult:
     p = Path(path)
     fmt = fmt or detect(p)
     if fmt is None:
-        raise ModelInvalid([ModelError(
-            Location(str(path), 1, 1), "cannot tell what this is",
-            "expected a SAM or CloudFormation template, a serverless.yml, Terraform, or a tmgen model; "
-            "name the format with --from",
-        )])
+        raise ModelInvalid(
+            [
+                ModelError(
+                    Location(str(path), 1, 1),
+                    "cannot tell what this is",
+                    "expected a SAM or CloudFormation template, a serverless.yml, Terraform, or a tmgen model; "
+                    "name the format with --from",
+                )
+            ]
+        )
     if fmt in ("sam", "cloudformation"):
         from tmgen.importers.cloudformation import import_template
 
@@ -93,9 +106,15 @@ def import_path(path: str | Path, fmt: str | None = None) -> ImportResult:
         from tmgen.importers.terraform import import_terraform
 
         return import_terraform(p)
-    raise ModelInvalid([ModelError(
-        Location(str(path), 1, 1), f"unknown import format {fmt!r}", f"use one of: {', '.join(FORMATS)}",
-    )])
+    raise ModelInvalid(
+        [
+            ModelError(
+                Location(str(path), 1, 1),
+                f"unknown import format {fmt!r}",
+                f"use one of: {', '.join(FORMATS)}",
+            )
+        ]
+    )
 
 
 # -- writing ----------------------------------------------------------------------------------

@@ -221,14 +221,17 @@ def is_restrictive(document: Any) -> bool:
         if stmt.get("Effect") == "Deny":
             return True
         wide = (
-            "*" in as_list(stmt.get("Action")) or "*:*" in as_list(stmt.get("Action"))
-        ) and "*" in as_list(stmt.get("Resource", "*")) and stmt.get("Principal", "*") in ("*", {"AWS": "*"})
+            ("*" in as_list(stmt.get("Action")) or "*:*" in as_list(stmt.get("Action")))
+            and "*" in as_list(stmt.get("Resource", "*"))
+            and stmt.get("Principal", "*") in ("*", {"AWS": "*"})
+        )
         if not wide or stmt.get("Condition"):
             return True
     return False
 
 
 # -- SAM policy templates -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PolicyTemplate:
@@ -237,68 +240,152 @@ class PolicyTemplate:
     actions: tuple[str, ...]
 
 
-_DDB_READ = ("dynamodb:GetItem", "dynamodb:Scan", "dynamodb:Query", "dynamodb:BatchGetItem",
-             "dynamodb:DescribeTable")
-_S3_READ = ("s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:GetObjectVersion",
-            "s3:GetLifecycleConfiguration")
+_DDB_READ = ("dynamodb:GetItem", "dynamodb:Scan", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:DescribeTable")
+_S3_READ = (
+    "s3:GetObject",
+    "s3:ListBucket",
+    "s3:GetBucketLocation",
+    "s3:GetObjectVersion",
+    "s3:GetLifecycleConfiguration",
+)
 _S3_WRITE = ("s3:PutObject", "s3:PutObjectAcl", "s3:PutLifecycleConfiguration")
 
 # The common SAM policy templates (policy_templates.json of the SAM translator), by meaning.
 POLICY_TEMPLATES: dict[str, PolicyTemplate] = {
-    "DynamoDBCrudPolicy": PolicyTemplate("TableName", "dynamodb", (
-        "dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:Query",
-        "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:BatchGetItem", "dynamodb:DescribeTable",
-        "dynamodb:ConditionCheckItem")),
+    "DynamoDBCrudPolicy": PolicyTemplate(
+        "TableName",
+        "dynamodb",
+        (
+            "dynamodb:GetItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:PutItem",
+            "dynamodb:Scan",
+            "dynamodb:Query",
+            "dynamodb:UpdateItem",
+            "dynamodb:BatchWriteItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:DescribeTable",
+            "dynamodb:ConditionCheckItem",
+        ),
+    ),
     "DynamoDBReadPolicy": PolicyTemplate("TableName", "dynamodb", _DDB_READ),
-    "DynamoDBWritePolicy": PolicyTemplate("TableName", "dynamodb", (
-        "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem")),
-    "DynamoDBStreamReadPolicy": PolicyTemplate("TableName", "dynamodb", (
-        "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams")),
+    "DynamoDBWritePolicy": PolicyTemplate(
+        "TableName", "dynamodb", ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem")
+    ),
+    "DynamoDBStreamReadPolicy": PolicyTemplate(
+        "TableName",
+        "dynamodb",
+        ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"),
+    ),
     "DynamoDBReconfigurePolicy": PolicyTemplate("TableName", "dynamodb", ("dynamodb:UpdateTable",)),
     "S3ReadPolicy": PolicyTemplate("BucketName", "s3", _S3_READ),
     "S3WritePolicy": PolicyTemplate("BucketName", "s3", _S3_WRITE),
     "S3CrudPolicy": PolicyTemplate("BucketName", "s3", _S3_READ + _S3_WRITE + ("s3:DeleteObject",)),
-    "S3FullAccessPolicy": PolicyTemplate("BucketName", "s3", _S3_READ + _S3_WRITE + (
-        "s3:GetObjectAcl", "s3:DeleteObject", "s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging",
-        "s3:GetObjectTagging", "s3:GetObjectVersionTagging", "s3:PutObjectTagging",
-        "s3:PutObjectVersionTagging")),
-    "SQSPollerPolicy": PolicyTemplate("QueueName", "sqs", (
-        "sqs:ChangeMessageVisibility", "sqs:ChangeMessageVisibilityBatch", "sqs:DeleteMessage",
-        "sqs:DeleteMessageBatch", "sqs:GetQueueAttributes", "sqs:ReceiveMessage")),
+    "S3FullAccessPolicy": PolicyTemplate(
+        "BucketName",
+        "s3",
+        _S3_READ
+        + _S3_WRITE
+        + (
+            "s3:GetObjectAcl",
+            "s3:DeleteObject",
+            "s3:DeleteObjectTagging",
+            "s3:DeleteObjectVersionTagging",
+            "s3:GetObjectTagging",
+            "s3:GetObjectVersionTagging",
+            "s3:PutObjectTagging",
+            "s3:PutObjectVersionTagging",
+        ),
+    ),
+    "SQSPollerPolicy": PolicyTemplate(
+        "QueueName",
+        "sqs",
+        (
+            "sqs:ChangeMessageVisibility",
+            "sqs:ChangeMessageVisibilityBatch",
+            "sqs:DeleteMessage",
+            "sqs:DeleteMessageBatch",
+            "sqs:GetQueueAttributes",
+            "sqs:ReceiveMessage",
+        ),
+    ),
     "SQSSendMessagePolicy": PolicyTemplate("QueueName", "sqs", ("sqs:SendMessage*",)),
     "SNSPublishMessagePolicy": PolicyTemplate("TopicName", "sns", ("sns:Publish",)),
-    "SNSCrudPolicy": PolicyTemplate("TopicName", "sns", (
-        "sns:ListSubscriptionsByTopic", "sns:CreateTopic", "sns:SetTopicAttributes", "sns:Subscribe",
-        "sns:Publish")),
-    "KinesisStreamReadPolicy": PolicyTemplate("StreamName", "kinesis", (
-        "kinesis:ListStreams", "kinesis:DescribeLimits", "kinesis:DescribeStream",
-        "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator")),
-    "KinesisCrudPolicy": PolicyTemplate("StreamName", "kinesis", (
-        "kinesis:AddTagsToStream", "kinesis:CreateStream", "kinesis:DecreaseStreamRetentionPeriod",
-        "kinesis:DeleteStream", "kinesis:DescribeStream", "kinesis:DescribeStreamConsumer",
-        "kinesis:DescribeStreamSummary", "kinesis:GetShardIterator", "kinesis:GetRecords",
-        "kinesis:IncreaseStreamRetentionPeriod", "kinesis:ListStreamConsumers", "kinesis:ListStreams",
-        "kinesis:ListTagsForStream", "kinesis:MergeShards", "kinesis:PutRecord", "kinesis:PutRecords",
-        "kinesis:SplitShard", "kinesis:RemoveTagsFromStream")),
+    "SNSCrudPolicy": PolicyTemplate(
+        "TopicName",
+        "sns",
+        ("sns:ListSubscriptionsByTopic", "sns:CreateTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Publish"),
+    ),
+    "KinesisStreamReadPolicy": PolicyTemplate(
+        "StreamName",
+        "kinesis",
+        (
+            "kinesis:ListStreams",
+            "kinesis:DescribeLimits",
+            "kinesis:DescribeStream",
+            "kinesis:DescribeStreamSummary",
+            "kinesis:GetRecords",
+            "kinesis:GetShardIterator",
+        ),
+    ),
+    "KinesisCrudPolicy": PolicyTemplate(
+        "StreamName",
+        "kinesis",
+        (
+            "kinesis:AddTagsToStream",
+            "kinesis:CreateStream",
+            "kinesis:DecreaseStreamRetentionPeriod",
+            "kinesis:DeleteStream",
+            "kinesis:DescribeStream",
+            "kinesis:DescribeStreamConsumer",
+            "kinesis:DescribeStreamSummary",
+            "kinesis:GetShardIterator",
+            "kinesis:GetRecords",
+            "kinesis:IncreaseStreamRetentionPeriod",
+            "kinesis:ListStreamConsumers",
+            "kinesis:ListStreams",
+            "kinesis:ListTagsForStream",
+            "kinesis:MergeShards",
+            "kinesis:PutRecord",
+            "kinesis:PutRecords",
+            "kinesis:SplitShard",
+            "kinesis:RemoveTagsFromStream",
+        ),
+    ),
     "LambdaInvokePolicy": PolicyTemplate("FunctionName", "function", ("lambda:InvokeFunction",)),
-    "StepFunctionsExecutionPolicy": PolicyTemplate("StateMachineName", "stepfunctions", (
-        "states:StartExecution",)),
+    "StepFunctionsExecutionPolicy": PolicyTemplate("StateMachineName", "stepfunctions", ("states:StartExecution",)),
     "EventBridgePutEventsPolicy": PolicyTemplate("EventBusName", "eventbridge", ("events:PutEvents",)),
-    "SSMParameterReadPolicy": PolicyTemplate("ParameterName", "ssm", (
-        "ssm:DescribeParameters", "ssm:GetParameters", "ssm:GetParameter", "ssm:GetParametersByPath")),
-    "SSMParameterWithSlashPrefixReadPolicy": PolicyTemplate("ParameterName", "ssm", (
-        "ssm:DescribeParameters", "ssm:GetParameters", "ssm:GetParameter", "ssm:GetParametersByPath")),
-    "AWSSecretsManagerGetSecretValuePolicy": PolicyTemplate("SecretArn", "secretsmanager", (
-        "secretsmanager:GetSecretValue",)),
+    "SSMParameterReadPolicy": PolicyTemplate(
+        "ParameterName",
+        "ssm",
+        ("ssm:DescribeParameters", "ssm:GetParameters", "ssm:GetParameter", "ssm:GetParametersByPath"),
+    ),
+    "SSMParameterWithSlashPrefixReadPolicy": PolicyTemplate(
+        "ParameterName",
+        "ssm",
+        ("ssm:DescribeParameters", "ssm:GetParameters", "ssm:GetParameter", "ssm:GetParametersByPath"),
+    ),
+    "AWSSecretsManagerGetSecretValuePolicy": PolicyTemplate(
+        "SecretArn", "secretsmanager", ("secretsmanager:GetSecretValue",)
+    ),
     "KMSDecryptPolicy": PolicyTemplate("KeyId", "kms", ("kms:Decrypt",)),
     "KMSEncryptPolicy": PolicyTemplate("KeyId", "kms", ("kms:Encrypt",)),
-    "VPCAccessPolicy": PolicyTemplate(None, None, (
-        "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DescribeNetworkInterfaces",
-        "ec2:DetachNetworkInterface")),
+    "VPCAccessPolicy": PolicyTemplate(
+        None,
+        None,
+        (
+            "ec2:CreateNetworkInterface",
+            "ec2:DeleteNetworkInterface",
+            "ec2:DescribeNetworkInterfaces",
+            "ec2:DetachNetworkInterface",
+        ),
+    ),
     "CloudWatchPutMetricPolicy": PolicyTemplate(None, None, ("cloudwatch:PutMetricData",)),
-    "SESCrudPolicy": PolicyTemplate("IdentityName", None, (
-        "ses:GetIdentityVerificationAttributes", "ses:SendEmail", "ses:SendRawEmail",
-        "ses:VerifyEmailIdentity")),
+    "SESCrudPolicy": PolicyTemplate(
+        "IdentityName",
+        None,
+        ("ses:GetIdentityVerificationAttributes", "ses:SendEmail", "ses:SendRawEmail", "ses:VerifyEmailIdentity"),
+    ),
     "CloudWatchLogsFullAccessPolicy": PolicyTemplate(None, None, ("logs:*",)),
 }
 
@@ -346,8 +433,18 @@ def service_of_principal(principal: str) -> str:
 
 # -- networks ---------------------------------------------------------------------------------
 
-PROTOCOLS = {"-1": "all", "all": "all", "tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp",
-             "icmp": "icmp", "1": "icmp", "icmpv6": "icmp", "58": "icmp"}
+PROTOCOLS = {
+    "-1": "all",
+    "all": "all",
+    "tcp": "tcp",
+    "6": "tcp",
+    "udp": "udp",
+    "17": "udp",
+    "icmp": "icmp",
+    "1": "icmp",
+    "icmpv6": "icmp",
+    "58": "icmp",
+}
 
 
 def protocol_of(value: Any) -> str | None:

@@ -78,8 +78,9 @@ class Draft:
     def collection(self, name: str) -> dict[str, Any]:
         return self.data.setdefault(name, {})
 
-    def add(self, collection: str, wanted: str, entry: dict[str, Any], loc: Location | None,
-            key: str | None = None) -> str:
+    def add(
+        self, collection: str, wanted: str, entry: dict[str, Any], loc: Location | None, key: str | None = None
+    ) -> str:
         """Adds an entry under a unique name; `key` indexes it for later references."""
         coll = self.collection(collection)
         base = safe_name(wanted)
@@ -123,8 +124,7 @@ class Draft:
         rtype = self.data.get("resources", {}).get(name, {}).get("type", "other")
         return f"{ref_prefix(rtype)}:{name}"
 
-    def append(self, path: tuple[str, ...], key: str, item: Any, loc: Location | None,
-               unique: bool = True) -> int:
+    def append(self, path: tuple[str, ...], key: str, item: Any, loc: Location | None, unique: bool = True) -> int:
         """Appends to a list of an entry (e.g. a function's triggers); returns the index."""
         target: Any = self.data
         for part in path:
@@ -141,7 +141,13 @@ class Draft:
         found = self.lookup(f"placeholder-vpc:{wanted}")
         if found:
             return found
-        name = self.add("vpcs", wanted, {"cidr": None}, loc, f"placeholder-vpc:{wanted}")
+        name = self.add(
+            "vpcs",
+            wanted,
+            {"cidr": None, "subnets": {}, "security_groups": {}, "endpoints": {}},
+            loc,
+            f"placeholder-vpc:{wanted}",
+        )
         self.note(f"vpcs.{name}", why)
         return name
 
@@ -150,10 +156,15 @@ class Draft:
         self._close_references()
         functions = self.data.get("functions") or {}
         if not functions:
-            raise ModelInvalid([ModelError(
-                self.default_location, f"{self.source} declares no Lambda function",
-                "a workload model needs at least one function",
-            )])
+            raise ModelInvalid(
+                [
+                    ModelError(
+                        self.default_location,
+                        f"{self.source} declares no Lambda function",
+                        "a workload model needs at least one function",
+                    )
+                ]
+            )
         data = self._ordered()
         data = self._validated(data)
         # A note or location for something that was dropped while repairing would mislead.
@@ -184,17 +195,24 @@ class Draft:
                     continue
                 subnet["cidr"] = _free_block(net, taken)
                 taken.append(ipaddress.ip_network(subnet["cidr"]))
-                self.note(f"vpcs.{vname}.subnets.{sname}.cidr", "placeholder: the source does not give this subnet's CIDR")
+                self.note(
+                    f"vpcs.{vname}.subnets.{sname}.cidr", "placeholder: the source does not give this subnet's CIDR"
+                )
             for sname, subnet in subnets.items():
                 if not subnet.get("az"):
                     subnet["az"] = "unknown"
-                    self.note(f"vpcs.{vname}.subnets.{sname}.az", "the source does not give this subnet's availability zone")
+                    self.note(
+                        f"vpcs.{vname}.subnets.{sname}.az", "the source does not give this subnet's availability zone"
+                    )
             for key in ("security_groups", "endpoints"):
                 vpc.setdefault(key, {})
 
     def _close_references(self) -> None:
         """Every name a function refers to must exist; create what the source only refers to."""
         roles = self.collection("roles")
+        deployers = [name for name, role in roles.items() if role.get("kind") == "deployment"]
+        if deployers and isinstance(self.data.get("deployment"), dict):
+            self.data["deployment"].setdefault("roles", deployers)
         layers = self.collection("layers")
         for fname, fn in self.data.get("functions", {}).items():
             role = fn.get("role")
@@ -217,8 +235,7 @@ class Draft:
 
     def _ordered(self) -> dict[str, Any]:
         """Top-level keys in the order of workload.md; empty collections dropped."""
-        order = ("version", "workload", "accounts", "vpcs", "roles", "layers", "resources", "functions",
-                 "deployment")
+        order = ("version", "workload", "accounts", "vpcs", "roles", "layers", "resources", "functions", "deployment")
         out: dict[str, Any] = {}
         for key in order:
             value = self.data.get(key)
@@ -241,13 +258,20 @@ class Draft:
                 path = tuple(p for p in error["loc"] if isinstance(p, str | int))
                 path = _droppable(data, path)
                 if not path or path[0] in ("version", "workload") or path == ("functions",):
-                    raise ModelInvalid([ModelError(
-                        self.default_location, f"the imported model does not validate: {error['msg']}",
-                        f"at {format_path(path)}",
-                    )]) from None
+                    raise ModelInvalid(
+                        [
+                            ModelError(
+                                self.default_location,
+                                f"the imported model does not validate: {error['msg']}",
+                                f"at {format_path(path)}",
+                            )
+                        ]
+                    ) from None
                 where = format_path(path)
-                self.warn(self.locations.get(where) or self._nearest_location(path),
-                          f"dropped {where} from the imported model: {error['msg']}")
+                self.warn(
+                    self.locations.get(where) or self._nearest_location(path),
+                    f"dropped {where} from the imported model: {error['msg']}",
+                )
                 _delete(data, path)
         raise ModelInvalid([ModelError(self.default_location, "the imported model does not validate")])
 

@@ -17,11 +17,36 @@ from tmgen.load import Document, PathT
 SHORT_TAGS = {
     "!Ref": "Ref",
     "!Condition": "Condition",
-    **{f"!{name}": f"Fn::{name}" for name in (
-        "GetAtt", "Sub", "Join", "If", "Select", "Split", "FindInMap", "ImportValue", "Equals", "Not",
-        "And", "Or", "Cidr", "GetAZs", "Base64", "Transform", "Length", "ToJsonString", "ForEach",
-        "Contains", "EachMemberEquals", "EachMemberIn", "RefAll", "ValueOf", "ValueOfAll",
-    )},
+    **{
+        f"!{name}": f"Fn::{name}"
+        for name in (
+            "GetAtt",
+            "Sub",
+            "Join",
+            "If",
+            "Select",
+            "Split",
+            "FindInMap",
+            "ImportValue",
+            "Equals",
+            "Not",
+            "And",
+            "Or",
+            "Cidr",
+            "GetAZs",
+            "Base64",
+            "Transform",
+            "Length",
+            "ToJsonString",
+            "ForEach",
+            "Contains",
+            "EachMemberEquals",
+            "EachMemberIn",
+            "RefAll",
+            "ValueOf",
+            "ValueOfAll",
+        )
+    },
 }
 
 NO_VALUE = object()
@@ -45,6 +70,11 @@ class Deferred:
 PSEUDO_TEXT = {"AWS::Region", "AWS::AccountId", "AWS::StackName", "AWS::StackId", "AWS::NotificationARNs"}
 LIST_PARAMETER = re.compile(r"^(List<.*>|CommaDelimitedList|AWS::SSM::Parameter::Value<List<.*>>)$")
 AZ_LETTERS = "abcdef"
+MIRRORED_ATTRIBUTES = {
+    ("AWS::EC2::VPC", "CidrBlock"): "CidrBlock",
+    ("AWS::SQS::Queue", "QueueName"): "QueueName",
+    ("AWS::SNS::Topic", "TopicName"): "TopicName",
+}
 
 
 def tag_handler(problems: list[tuple[Location, str]]):  # type: ignore[no-untyped-def]
@@ -74,6 +104,7 @@ class Resolver:
     problems: list[tuple[Location, str]] = field(default_factory=list)
     _conditions: dict[str, Any] = field(default_factory=dict)
     _evaluating: set[str] = field(default_factory=set)
+    _assumed_conditions: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.parameters = self._section("Parameters")
@@ -95,7 +126,7 @@ class Resolver:
     def resolve(self, value: Any, path: PathT) -> Any:
         if isinstance(value, dict):
             if len(value) == 1:
-                (key, arg), = value.items()
+                ((key, arg),) = value.items()
                 if key == "Ref" or (key.startswith("Fn::") if isinstance(key, str) else False):
                     return self._intrinsic(key, arg, path + (key,))
                 if key == "Condition" and isinstance(arg, str):
@@ -136,8 +167,9 @@ class Resolver:
             if key == "Fn::Transform":
                 return Deferred("!Transform", reason="a macro (Fn::Transform) that tmgen does not run")
             if key == "Fn::UnknownTag":
-                return Deferred(f"{arg[0] if isinstance(arg, list) and arg else 'unknown tag'}",
-                                reason="an unknown YAML tag")
+                return Deferred(
+                    f"{arg[0] if isinstance(arg, list) and arg else 'unknown tag'}", reason="an unknown YAML tag"
+                )
             self.problem(path, f"unknown intrinsic function {key}; its value is left unresolved")
             return Deferred(f"!{key}", reason=f"the unknown function {key}")
         try:
@@ -194,13 +226,20 @@ class Resolver:
         if name not in self.resources:
             self.problem(path, f"GetAtt of '{name}', which is not a resource of this template")
             return Deferred("${" + f"{name}.{attr}" + "}", parameter=name, reason=f"a dangling reference to {name}")
+        rtype = self.resources[name].get("Type") if isinstance(self.resources[name], dict) else None
+        mirrored = MIRRORED_ATTRIBUTES.get((rtype, attr))
+        props = self.resources[name].get("Properties") if isinstance(self.resources[name], dict) else None
+        if mirrored and isinstance(props, dict) and mirrored in props:
+            # Some attributes are the value of a property the template sets.
+            value = self.resolve(props[mirrored], ("Resources", name, "Properties", mirrored))
+            if isinstance(value, str):
+                return value
         return Deferred("${" + f"{name}.{attr}" + "}", resource=name, attribute=attr, refs=(name,))
 
     def _import(self, arg: Any, path: PathT) -> Any:
         name = self.resolve(arg, path)
         text = str(name)
-        return Deferred(f"!ImportValue {text}", parameter=text,
-                        reason=f"imported from another stack's export {text}")
+        return Deferred(f"!ImportValue {text}", parameter=text, reason=f"imported from another stack's export {text}")
 
     # -- strings ---------------------------------------------------------------------------
     def _sub(self, arg: Any, path: PathT) -> Any:
@@ -220,7 +259,7 @@ class Resolver:
         parts: list[Any] = []
         pos = 0
         for m in re.finditer(r"\$\{([^}]*)\}", text):
-            parts.append(text[pos:m.start()])
+            parts.append(text[pos : m.start()])
             pos = m.end()
             inner = m.group(1).strip()
             if inner.startswith("!"):
@@ -275,8 +314,12 @@ class Resolver:
         if isinstance(value, str) and isinstance(sep, str) and sep:
             return value.split(sep)
         if isinstance(value, Deferred):
-            return Deferred(value.text, reason=value.reason or "a split of a deploy-time value", refs=value.refs,
-                            parameter=value.parameter)
+            return Deferred(
+                value.text,
+                reason=value.reason or "a split of a deploy-time value",
+                refs=value.refs,
+                parameter=value.parameter,
+            )
         return Deferred("!Split", reason="a Split of a value that is not a string")
 
     def _select(self, arg: Any, path: PathT) -> Any:
@@ -293,8 +336,9 @@ class Resolver:
             self.problem(path, f"Select index {index} is out of range (the list has {len(items)} items)")
             return Deferred("!Select", reason=f"index {index} out of range")
         if isinstance(items, Deferred):
-            return Deferred(f"item {index} of {items.text}", reason=items.reason, refs=items.refs,
-                            parameter=items.parameter)
+            return Deferred(
+                f"item {index} of {items.text}", reason=items.reason, refs=items.refs, parameter=items.parameter
+            )
         return Deferred("!Select", reason="a Select over a value that is not a list")
 
     def _find_in_map(self, arg: Any, path: PathT) -> Any:
@@ -337,8 +381,11 @@ class Resolver:
             self.problem(path, f"condition '{name}' refers to itself")
             return Deferred(f"condition {name}", reason=f"the circular condition {name}")
         self._evaluating.add(name)
+        before = len(self.assumed)
         value = self.resolve(self.condition_defs[name], ("Conditions", name))
         self._evaluating.discard(name)
+        if len(self.assumed) > before:
+            self._assumed_conditions.add(name)
         if not isinstance(value, bool):
             value = Deferred(f"condition {name}", reason=f"condition {name} depends on deploy-time values")
         self._conditions[name] = value
@@ -350,9 +397,13 @@ class Resolver:
             return Deferred("!If", reason="a malformed If")
         test = self.condition(arg[0], path)
         if test is False:
+            if arg[0] in self._assumed_conditions:
+                self.assume(path, f"condition {arg[0]} evaluated with parameter defaults")
             return self.resolve(arg[2], path + (2,))
         if not isinstance(test, bool):
             self.assume(path, f"condition {arg[0]} could not be evaluated; assumed true")
+        elif arg[0] in self._assumed_conditions:
+            self.assume(path, f"condition {arg[0]} evaluated with parameter defaults")
         return self.resolve(arg[1], path + (1,))
 
     def _equals(self, arg: Any, path: PathT) -> Any:
@@ -398,8 +449,9 @@ class Resolver:
             return Deferred("!Cidr", reason="a malformed Cidr")
         block, count, bits = arg
         if isinstance(block, Deferred):
-            return Deferred(f"!Cidr {block.text}", reason=block.reason or "a CIDR known at deploy time",
-                            parameter=block.parameter)
+            return Deferred(
+                f"!Cidr {block.text}", reason=block.reason or "a CIDR known at deploy time", parameter=block.parameter
+            )
         net = ipaddress.ip_network(str(block), strict=False)
         count, bits = int(count), int(bits)
         prefix = net.max_prefixlen - bits
