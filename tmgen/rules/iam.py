@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from tmgen.iam import FUNCTION_MODIFY_ACTIONS, Grant, RolePolicy
+from tmgen.iam import FUNCTION_MODIFY_ACTIONS, Grant, RolePolicy, pattern_covers
 from tmgen.rules import Hit, rule
 from tmgen.rules.context import RuleContext, permission_is_public
 from tmgen.schema import Function, Permission
@@ -153,7 +153,13 @@ def _effective_wildcards(rp: RolePolicy) -> list[tuple[str, str]]:
             candidates = [action]
         else:
             allows = [b for b in rp.boundary if b.effect == "Allow"]
-            candidates = [action] if any(b.covers_pattern(action) for b in allows) else [
+            # A NotAction boundary leaves the wildcard a wildcard unless it excludes all of it.
+            survives = any(
+                b.covers_pattern(action)
+                or (b.not_actions is not None and not any(pattern_covers(n, action) for n in b.not_actions))
+                for b in allows
+            )
+            candidates = [action] if survives else [
                 a for b in allows for a in b.actions if (a == "*" or a.endswith(":*")) and grant.covers_pattern(a)
             ]
         for a in candidates:
