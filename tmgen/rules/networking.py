@@ -170,17 +170,15 @@ def no_vpc_endpoint(ctx: RuleContext) -> Iterator[Hit]:
         )
 
 
-def _services_used(fn: Function, ctx: RuleContext) -> set[str]:
-    """The AWS services a function's traffic reaches, named as endpoint services."""
+def _services_called(fn: Function, ctx: RuleContext) -> set[str]:
+    """The services of the resources a function calls, named as endpoint services. Only
+    `calls` count, as the rule's documented condition says; secrets fetched at run time
+    (`secrets`) also cross the endpoint but are left to a future extension of the rule."""
     used: set[str] = set()
     for call in fn.calls:
-        if call.function:
-            used.add("lambda")
-        elif call.resource:
+        if call.resource:
             rtype = ctx.workload.resources[call.resource].type
             used.add(ENDPOINT_OF_TYPE.get(rtype, rtype))
-    # Secrets fetched at run time go through the store's endpoint too.
-    used.update(s.store for s in fn.secrets if s.store != "other")
     return used
 
 
@@ -189,7 +187,7 @@ def endpoint_full_policy(ctx: RuleContext) -> Iterator[Hit]:
     users: dict[tuple[str, str], list[str]] = {}
     for name, fn in _vpc_functions(ctx):
         assert fn.vpc is not None
-        for service in _services_used(fn, ctx):
+        for service in _services_called(fn, ctx):
             users.setdefault((fn.vpc.vpc, service), []).append(name)
     for vname, vpc in ctx.workload.vpcs.items():
         for key, ep in vpc.endpoints.items():
