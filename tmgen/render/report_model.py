@@ -461,3 +461,95 @@ def ownership_profiles(analysis: Any) -> list[OwnershipProfile]:
             layers.append(CakeLayer(comp, kb.components[comp].name, owner, moved, list(first[comp].reasons)))
         out.append(OwnershipProfile(i, list(functions), layers))
     return out
+
+
+# -- the report (threat-model.md and index.html read the same context) ----------------------
+MAX_DUTIES_PER_TEAM = 200
+ASSUMPTIONS = (
+    "The model is the truth: what is not in it (accounts, callers, resources) is not analysed.",
+    "AWS operates what the shared-responsibility model gives it (infrastructure, the Lambda service VPC, "
+    "Hyperplane, managed runtimes within support) as documented; tmgen does not test AWS's side.",
+    "IAM is evaluated from the statements and managed policies in the model; SCPs and permission "
+    "boundaries count only as far as the model's guardrails describe them.",
+    "Runtime support dates come from tmgen's runtime table and are read on the 'as of' date.",
+    "Accepted risks silence a finding only until their expiry date.",
+)
+HOW_TO_READ = (
+    "The architecture diagram draws each trust boundary as a box: AWS's Lambda service account and "
+    "VPC (where every function actually runs, in an execution environment), each of your accounts with "
+    "its VPCs and subnets (where the Hyperplane ENIs of VPC-attached functions sit), external accounts "
+    "and the Internet. Thick edges cross a trust boundary; a coloured border and a '[!]' line mark an "
+    "element with findings, coloured by the worst severity.",
+    "The responsibility matrix says, per function and component, whether AWS, the customer or both "
+    "(Shared) own its security, and why; the layer cake draws the same per ownership profile.",
+    "Findings are grouped by component, then by threat: one threat is listed once with every element "
+    "it hits, each with its place in the model file, evidence and the team that must act.",
+    "Duties are what the customer must do for each Shared or Customer cell; unassigned duties come first "
+    "because nobody will do them until a team is named.",
+)
+
+
+def report_context(analysis: Any) -> dict[str, Any]:
+    """Everything threat-model.md and index.html show, in the order they show it."""
+    w = analysis.workload
+    m = analysis.matrix
+    comps = [(c, analysis.knowledge.components[c].name) for c in m.components]
+    duties = []
+    for team, items in m.by_team().items():
+        duties.append({"team": team, "count": len(items), "duties": items[:MAX_DUTIES_PER_TEAM],
+                       "more": max(len(items) - MAX_DUTIES_PER_TEAM, 0)})
+    aggregate = []
+    per_component = m.aggregate()
+    for comp, name in comps:
+        owners = per_component[comp]
+        aggregate.append({"component": name, "owners": [
+            {"owner": o, "count": e["count"], "functions": e["functions"][:12],
+             "more": max(len(e["functions"]) - 12, 0)} for o, e in owners.items()]})
+    accepted = [f for f in analysis.findings if f.accepted is not None]
+    return {
+        "name": analysis.name,
+        "description": w.workload.description,
+        "owner": w.workload.owner,
+        "classification": w.workload.data_classification,
+        "as_of": analysis.as_of.isoformat(),
+        "model_file": analysis.document.file,
+        "counts": {
+            "functions": len(w.functions), "accounts": len(w.accounts), "vpcs": len(w.vpcs),
+            "enis": len(analysis.graph.enis), "boundaries": len(analysis.graph.boundaries),
+            "findings": sum(1 for f in analysis.findings if f.active),
+        },
+        "accounts": [{"name": n, "id": a.id, "external": a.external, "description": a.description}
+                     for n, a in w.accounts.items()],
+        "assumptions": ASSUMPTIONS,
+        "how_to_read": HOW_TO_READ,
+        "crossings": [b for b in boundary_crossings(analysis) if b.crossings],
+        "components": comps,
+        "matrix": [{"function": fn, "cells": [m.cells[fn][c] for c, _ in comps]} for fn in m.cells],
+        "aggregate": aggregate,
+        "profiles": ownership_profiles(analysis),
+        "threats": threats_by_component(analysis),
+        "accepted": accepted,
+        "severity_counts": severity_counts(analysis),
+        "teams": teams_of_findings(analysis),
+        "duties": duties,
+        "warnings": [str(wn) for wn in analysis.warnings],
+        "severities": SEVERITIES,
+    }
+
+
+def safe_url(url: object) -> str:
+    """An http(s) URL with the characters that could end a link or an attribute
+    percent-encoded; anything else (javascript:, data:) becomes '#'."""
+    text = str(url).strip()
+    if not text.lower().startswith(("https://", "http://")):
+        return "#"
+    return "".join(c if c.isascii() and c.isprintable() and c not in ' "\'<>()[]`{}|\\' else
+                   "".join(f"%{b:02X}" for b in c.encode("utf-8")) for c in text)
+
+
+def evidence_items(evidence: dict[str, Any]) -> list[tuple[str, str]]:
+    """Evidence as (key, value text) pairs; nested values as compact JSON."""
+    import json
+
+    return [(str(k), v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, sort_keys=True, default=str))
+            for k, v in evidence.items()]
