@@ -489,8 +489,9 @@ HOW_TO_READ = (
 )
 
 
-def report_context(analysis: Any) -> dict[str, Any]:
-    """Everything threat-model.md and index.html show, in the order they show it."""
+def report_context(analysis: Any, generated: str | None = None, diagrams: bool = True) -> dict[str, Any]:
+    """Everything threat-model.md and index.html show, in the order they show it. `generated`
+    is a date to print (none by default, so that two builds give identical bytes)."""
     w = analysis.workload
     m = analysis.matrix
     comps = [(c, analysis.knowledge.components[c].name) for c in m.components]
@@ -534,6 +535,8 @@ def report_context(analysis: Any) -> dict[str, Any]:
         "duties": duties,
         "warnings": [str(wn) for wn in analysis.warnings],
         "severities": SEVERITIES,
+        "generated": generated,
+        "diagrams": diagrams,
     }
 
 
