@@ -36,6 +36,8 @@ class Arn:
                 return re.sub(r"-[A-Za-z0-9]{6}$", "", parts[1])
             return parts[-1] if self.service in ("sqs", "sns") else (parts[1] if len(parts) > 1 else parts[0])
         parts = re.split(r"[/:]", rest)
+        if self.service == "elasticloadbalancing" and len(parts) > 2:
+            return parts[2]  # listener/app/NAME/... and loadbalancer/app/NAME/...
         return parts[1] if len(parts) > 1 else parts[0]
 
 

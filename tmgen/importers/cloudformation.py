@@ -215,6 +215,7 @@ class TemplateImporter:
         depth: int = 0,
         seen: frozenset[Path] = frozenset(),
         name_prefix: str = "",
+        external: frozenset[str] = frozenset(),
     ) -> None:
         self.draft = draft
         self.name_prefix = name_prefix
@@ -224,7 +225,7 @@ class TemplateImporter:
         self.depth = depth
         self.seen = seen | {path.resolve()}
         self.template = doc.data
-        self.resolver = Resolver(self.template, doc, overrides or {})
+        self.resolver = Resolver(self.template, doc, overrides or {}, external=external)
         resources = self.template.get("Resources")
         if not isinstance(resources, dict):
             draft.warn(doc.locate(("Resources",)), "the template has no Resources mapping")
@@ -1019,6 +1020,14 @@ class TemplateImporter:
         groups_raw = config.get("SecurityGroupIds")
         if not subnets_raw and not groups_raw:
             return
+        if self.place_in_vpc(subnets_raw, groups_raw, lambda *keys: self.loc(lid, "VpcConfig", *keys), lid, fn, path):
+            self.carry_notes(lid, ("VpcConfig",), f"{path}.vpc")
+
+    def place_in_vpc(
+        self, subnets_raw: Any, groups_raw: Any, locate: Any, who: str, fn: dict[str, Any], path: str
+    ) -> bool:
+        """Sets a function's `vpc` from subnet and security group ids (Refs, ids or parameters);
+        `locate(*keys)` gives the source location of the config or of one of its entries."""
         entries = [v for v in (subnets_raw if isinstance(subnets_raw, list) else [subnets_raw]) if v is not None]
         vpc: str | None = None
         for value in entries:
@@ -1030,21 +1039,18 @@ class TemplateImporter:
                 if isinstance(value, Deferred) and value.resource in self.groups:
                     vpc = self.groups[value.resource][0]
                     break
-        loc = self.loc(lid, "VpcConfig")
+        loc = locate()
         if not entries or not aws.as_list(groups_raw):
             self.draft.warn(
-                loc, f"{lid}'s VpcConfig needs subnets and security groups; the function is modelled outside a VPC"
+                loc,
+                f"{who}'s VPC configuration needs subnets and security groups; the function is modelled outside a VPC",
             )
-            return
+            return False
         if vpc is None:
             vpc = self.vpc_of(None, loc)
         subnet_names: list[str] = []
         for i, value in enumerate(entries):
-            sloc = (
-                self.loc(lid, "VpcConfig", "SubnetIds", i)
-                if isinstance(subnets_raw, list)
-                else self.loc(lid, "VpcConfig", "SubnetIds")
-            )
+            sloc = locate("SubnetIds", i) if isinstance(subnets_raw, list) else locate("SubnetIds")
             if isinstance(value, Deferred) and value.resource in self.subnets:
                 svpc, sname = self.subnets[value.resource]
                 if svpc != vpc:
@@ -1058,11 +1064,7 @@ class TemplateImporter:
         group_names: list[str] = []
         groups_list = groups_raw if isinstance(groups_raw, list) else aws.as_list(groups_raw)
         for i, value in enumerate(groups_list):
-            gloc = (
-                self.loc(lid, "VpcConfig", "SecurityGroupIds", i)
-                if isinstance(groups_raw, list)
-                else self.loc(lid, "VpcConfig", "SecurityGroupIds")
-            )
+            gloc = locate("SecurityGroupIds", i) if isinstance(groups_raw, list) else locate("SecurityGroupIds")
             hit = self.group_of(value, vpc, gloc)
             if hit is not None and hit[0] == vpc:
                 group_names.append(hit[1])
@@ -1070,16 +1072,17 @@ class TemplateImporter:
                 self.draft.warn(gloc, "a security group of another VPC than the function's subnets; skipped")
         if not subnet_names or not group_names:
             self.draft.warn(
-                loc, f"{lid}'s VpcConfig needs subnets and security groups; the function is modelled outside a VPC"
+                loc,
+                f"{who}'s VPC configuration needs subnets and security groups; the function is modelled outside a VPC",
             )
-            return
+            return False
         fn["vpc"] = {
             "vpc": vpc,
             "subnets": aws.sorted_unique(subnet_names),
             "security_groups": aws.sorted_unique(group_names),
         }
         self.draft.locate(f"{path}.vpc", loc)
-        self.carry_notes(lid, ("VpcConfig",), f"{path}.vpc")
+        return True
 
     def _placeholder_subnet(self, vpc: str, value: Any, loc: Location, note_path: str) -> str:
         if isinstance(value, Deferred):
@@ -1093,7 +1096,11 @@ class TemplateImporter:
             subnets[wanted] = {"az": "", "cidr": None, "route": "isolated"}
             base = f"vpcs.{vpc}.subnets.{wanted}"
             self.draft.locate(base, loc)
-            self.draft.note(base, f"placeholder ({why}); one entry stands for every subnet it names")
+            self.draft.note(
+                base,
+                f"placeholder ({why})"
+                + ("; one entry stands for every subnet it names" if isinstance(value, Deferred) else ""),
+            )
             self.draft.note(f"{base}.route", "unknown: the route table is not in the template; isolated assumed")
         return wanted
 
@@ -1238,7 +1245,10 @@ class TemplateImporter:
         return str(value) if value is not None else "*"
 
     def _function_layer(self, lid: str, fn: dict[str, Any], path: str, value: Any, i: int) -> None:
-        loc = self.loc(lid, "Layers", i)
+        self.function_layer(fn, path, value, self.loc(lid, "Layers", i))
+
+    def function_layer(self, fn: dict[str, Any], path: str, value: Any, loc: Location) -> None:
+        """Adds a layer (a Ref, an ARN or a parameter) to a function, creating its entry."""
         hit = self.target(value)
         if hit is not None and hit[0] == "layers":
             name = hit[1]
@@ -1336,7 +1346,11 @@ class TemplateImporter:
                 },
                 loc,
             )
-            self.draft.note(f"functions.{fname}.permissions[{i}]", "added by SAM for a function URL with AuthType NONE")
+            self.draft.note(
+                f"functions.{fname}.permissions[{i}]",
+                "implicit: a function URL with AuthType NONE needs this public permission, which SAM and the "
+                "Serverless Framework add",
+            )
 
     # -- relations -----------------------------------------------------------------------------
     def _function_ref(self, lid: str, key: str) -> str | None:

@@ -100,6 +100,7 @@ class Resolver:
     template: dict[str, Any]
     doc: Document
     overrides: dict[str, Any] = field(default_factory=dict)
+    external: frozenset[str] = frozenset()  # logical ids defined outside the template (Serverless functions)
     assumed: list[tuple[PathT, str]] = field(default_factory=list)
     problems: list[tuple[Location, str]] = field(default_factory=list)
     _conditions: dict[str, Any] = field(default_factory=dict)
@@ -210,7 +211,7 @@ class Resolver:
             if ptype.startswith("AWS::SSM::Parameter::Value"):
                 why = f"parameter {name} is read from SSM at deploy time"
             return Deferred("${" + name + "}", parameter=name, reason=why)
-        if name in self.resources:
+        if name in self.resources or name in self.external:
             return Deferred("${" + name + "}", resource=name, refs=(name,))
         self.problem(path, f"reference to '{name}', which is neither a parameter nor a resource")
         return Deferred("${" + name + "}", parameter=name, reason=f"a dangling reference to {name}")
@@ -223,6 +224,8 @@ class Resolver:
             self.problem(path, "GetAtt takes [resource, attribute]")
             return Deferred("!GetAtt", reason="a malformed GetAtt")
         name, attr = arg[0], ".".join(str(a) for a in arg[1:])
+        if name in self.external:
+            return Deferred("${" + f"{name}.{attr}" + "}", resource=name, attribute=attr, refs=(name,))
         if name not in self.resources:
             self.problem(path, f"GetAtt of '{name}', which is not a resource of this template")
             return Deferred("${" + f"{name}.{attr}" + "}", parameter=name, reason=f"a dangling reference to {name}")

@@ -1,0 +1,94 @@
+"""Serverless Framework services: variables, provider defaults, functions, events, IAM, resources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tmgen.importers import detect
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_detects_serverless_file_and_directory() -> None:
+    assert detect(FIXTURES / "sls" / "serverless.yml") == "serverless"
+    assert detect(FIXTURES / "sls") == "serverless"
+
+
+def test_variables_and_provider_defaults(imported) -> None:  # type: ignore[no-untyped-def]
+    r = imported("sls/serverless.yml")
+    create = r.data["functions"]["create"]
+    assert r.data["workload"]["name"] == "orders-api"
+    assert create["runtime"] == "nodejs20.x"
+    assert create["memory"] == 512  # provider -> ${self:custom.settings.memory} -> ${file(...):${opt:stage, 'dev'}}
+    assert create["timeout"] == 6 and "Framework default" in r.notes["functions.create.timeout"]
+    env = create["environment"]
+    assert env["TABLE"] == "orders-dev" and "'dev' assumed" in r.notes["functions.create.environment.TABLE"]
+    assert env["API_KEY"] == "${ssm:/orders/api-key}"
+    assert env["DB_PASSWORD"] == {"secret": True}
+    assert env["FROM_ENV"] == "https://orders.example"
+
+
+def test_code_resolvers_are_never_run_and_files_stay_inside(imported) -> None:  # type: ignore[no-untyped-def]
+    r = imported("sls/serverless.yml")
+    env = r.data["functions"]["create"]["environment"]
+    assert env["DYNAMIC"] == "${file(./parts/dynamic.js):value}"
+    assert "never runs it" in r.notes["functions.create.environment.DYNAMIC"]
+    assert [w.location.line for w in r.warnings if "outside the service directory" in w.message] == [23]
+
+
+def test_functions_from_a_list_of_files_with_vpc_and_layers(imported) -> None:  # type: ignore[no-untyped-def]
+    r = imported("sls/serverless.yml")
+    create, report = r.data["functions"]["create"], r.data["functions"]["report"]
+    assert create["vpc"] == {
+        "vpc": "vpc-0abc",
+        "subnets": ["subnet-dev-a", "subnet-dev-b"],
+        "security_groups": ["LambdaSg"],
+    }
+    assert report["timeout"] == 30 and report["role"] == "ReportRole"
+    assert create["reserved_concurrency"] == 5 and create["tracing"] is True
+    assert r.data["layers"]["aws-otel-nodejs-amd64-ver-1-18-1"] == {"publisher": "aws", "account_id": "901920570463"}
+    assert create["async"] == {"on_failure": "orders-failures"}
+
+
+def test_events_become_triggers_and_permissions(imported) -> None:  # type: ignore[no-untyped-def]
+    r = imported("sls/serverless.yml")
+    create = r.data["functions"]["create"]
+    assert [(t["type"], t.get("source"), t.get("auth")) for t in create["triggers"]] == [
+        ("function_url", None, "none"),
+        ("api_gateway", "ApiGatewayRestApi", "iam"),
+        ("http_api", "HttpApi", "jwt"),
+        ("sqs", "IncomingQueue", None),
+        ("dynamodb", "OrdersTable", None),
+        ("s3", "orders-uploads", None),
+        ("sns", "order-events", None),
+        ("alb", "web", None),
+    ]
+    assert create["url"] == {"auth": "NONE", "cors_origins": ["*"]}
+    principals = [p["principal"] for p in create["permissions"]]
+    assert principals[:2] == ["111122223333", "*"]  # from resources, then the public URL
+    assert "s3.amazonaws.com" in principals
+    report = r.data["functions"]["report"]
+    assert [(t["type"], t.get("source")) for t in report["triggers"]] == [
+        ("schedule", None),
+        ("eventbridge", "partners"),
+        ("cognito", "Customers"),
+    ]
+    assert [w.location.line for w in r.warnings if "websocket" in w.message] == [51]
+
+
+def test_shared_role_statements_and_managed_policies(imported) -> None:  # type: ignore[no-untyped-def]
+    r = imported("sls/serverless.yml")
+    role = r.data["roles"]["IamRoleLambdaExecution"]
+    assert r.data["functions"]["create"]["role"] == "IamRoleLambdaExecution"
+    assert role["statements"][0] == {
+        "effect": "Allow",
+        "actions": ["dynamodb:PutItem", "dynamodb:Query"],
+        "resources": ["table:OrdersTable"],
+    }
+    assert {
+        "effect": "Allow",
+        "actions": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+        "resources": ["queue:IncomingQueue"],
+    } in role["statements"]
+    assert role["managed_policies"] == ["AmazonSSMReadOnlyAccess", "AWSLambdaVPCAccessExecutionRole"]
+    assert r.data["roles"]["ReportRole"]["statements"][0]["actions"] == ["s3:PutObject"]
