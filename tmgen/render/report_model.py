@@ -271,23 +271,33 @@ class ArchitectureView:
         return out
 
 
+MAX_FUNCTION_NODES = 150
+
+
 def function_groups(analysis: Any) -> dict[str, str]:
     """Function -> its representative function. Below LARGE_MODEL each function stands for
     itself; above it, functions with the same account, subnets, security groups, role and
-    triggers share one node."""
+    triggers share one node, and if that still leaves more than MAX_FUNCTION_NODES nodes the
+    key is coarsened (triggers, then role are dropped) so that dot finishes in seconds."""
     w = analysis.workload
     if len(w.functions) < LARGE_MODEL:
         return {name: name for name in w.functions}
-    firsts: dict[Any, str] = {}
-    out = {}
-    for name, fn in w.functions.items():
-        key = (
-            w.account_of(fn),
-            (fn.vpc.vpc, tuple(fn.vpc.subnets), tuple(sorted(set(fn.vpc.security_groups)))) if fn.vpc else None,
-            fn.role,
-            tuple((t.type, t.source, t.account) for t in fn.triggers),
-        )
-        out[name] = firsts.setdefault(key, name)
+
+    def key(fn: Any, level: int) -> tuple[Any, ...]:
+        net = (fn.vpc.vpc, tuple(fn.vpc.subnets), tuple(sorted(set(fn.vpc.security_groups)))) if fn.vpc else None
+        parts: list[Any] = [w.account_of(fn), net]
+        if level < 2:
+            parts.append(fn.role)
+        if level < 1:
+            parts.append(tuple((t.type, t.source, t.account) for t in fn.triggers))
+        return tuple(parts)
+
+    out: dict[str, str] = {}
+    for level in range(3):
+        firsts: dict[Any, str] = {}
+        out = {name: firsts.setdefault(key(fn, level), name) for name, fn in w.functions.items()}
+        if len(firsts) <= MAX_FUNCTION_NODES:
+            break
     return out
 
 
@@ -298,23 +308,28 @@ def _sandbox_group(analysis: Any, node: str) -> str:
     return f"ee:{w.account_of(fn)}|{'vpc' if fn.vpc else 'novpc'}"
 
 
-def _representative(analysis: Any, groups: dict[str, str], grouped: bool) -> dict[str, str]:
-    """Graph node -> the node that draws it (identity unless grouped)."""
+def _representative(analysis: Any, groups: dict[str, str], grouped: bool) -> dict[str, tuple[str, str]]:
+    """Graph node -> (the node that draws it, that node's label). In a large model, resources,
+    roles and triggers are drawn per place and type, functions per group."""
     g = analysis.graph.graph
-    rep: dict[str, str] = {}
+    rep: dict[str, tuple[str, str]] = {}
     for n, d in g.nodes(data=True):
-        kind = d["kind"]
+        kind, place = d["kind"], d.get("boundary")
         if kind == "execution_environment":
-            rep[n] = _sandbox_group(analysis, n)
+            rep[n] = (_sandbox_group(analysis, n), d["label"])
         elif not grouped:
-            rep[n] = n
+            rep[n] = (n, d["label"])
         elif kind == "function":
-            rep[n] = f"function:{groups[n.removeprefix('function:')]}"
+            first = groups[n.removeprefix("function:")]
+            rep[n] = (f"function:{first}", first)
         elif kind == "trigger":
-            # One node per kind of event source in one place, however many functions it feeds.
-            rep[n] = f"trigger:{d.get('type')}|{d.get('boundary')}|{d['label']}"
+            rep[n] = (f"trigger:{place}|{d.get('type')}", f"{d.get('type')} triggers")
+        elif kind == "resource":
+            rep[n] = (f"resource:{place}|{d.get('type')}", f"{d.get('type')} resources")
+        elif kind == "role":
+            rep[n] = (f"role:{place}|{d.get('role_kind')}", f"{d.get('role_kind')} roles")
         else:
-            rep[n] = n
+            rep[n] = (n, d["label"])
     return rep
 
 
@@ -364,12 +379,9 @@ def architecture_view(analysis: Any, view: str | None = None) -> ArchitectureVie
         if n in boundary_nodes:
             clusters[n] = ViewCluster(n, d["kind"], d["label"], d.get("boundary"), d.get("element", ""), markers.get(n))
             continue
-        r = rep[n]
+        r, label = rep[n]
         vn = nodes.get(r)
         if vn is None:
-            label = d["label"]
-            if d["kind"] == "trigger" and grouped:
-                label = d["label"]
             vn = nodes[r] = ViewNode(r, d["kind"], label, d.get("boundary"), d.get("element", ""), 0)
         vn.count += 1
         vn.members.append(d["label"])
@@ -384,7 +396,7 @@ def architecture_view(analysis: Any, view: str | None = None) -> ArchitectureVie
                         + ("outside any VPC (open egress)" if attachment == "novpc" else "attached to customer VPCs"))
         elif vn.count > 1 and vn.kind == "function":
             vn.label = f"{vn.members[0]} +{vn.count - 1} more ({vn.count} functions)"
-        elif vn.count > 1 and vn.kind == "trigger":
+        elif vn.count > 1 and vn.kind in ("trigger", "resource", "role"):
             vn.label = f"{vn.label} (x{vn.count})"
 
     edges: dict[tuple[str, str, str], ViewEdge] = {}
@@ -395,7 +407,7 @@ def architecture_view(analysis: Any, view: str | None = None) -> ArchitectureVie
         if keep is not None and u not in keep and v not in keep:
             continue
         kind = d["kind"]
-        ru, rv = rep[u], rep[v]
+        ru, rv = rep[u][0], rep[v][0]
         if kind == "invokes" and g.nodes[v]["kind"] == "execution_environment":
             # Every function of an account runs in the service VPC: one edge from the account.
             ru = g.nodes[u]["boundary"] or ru
