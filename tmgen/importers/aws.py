@@ -493,6 +493,7 @@ AWS_LAYERS = {
     "AWS-Parameters-and-Secrets-Lambda-Extension": {"177933569100"},
     "AWS-AppConfig-Extension": {"027255383542"},
     "aws-otel-": {"901920570463"},
+    "AWSLambdaPowertoolsPython": {"017000801446"},
 }
 
 

@@ -216,8 +216,11 @@ class TemplateImporter:
         seen: frozenset[Path] = frozenset(),
         name_prefix: str = "",
         external: frozenset[str] = frozenset(),
+        display: dict[str, str] | None = None,
+        word: str = "parameter",
     ) -> None:
         self.draft = draft
+        self.display = display or {}  # logical id -> the name to give its model entry
         self.name_prefix = name_prefix
         self.doc = doc
         self.path = path
@@ -225,7 +228,7 @@ class TemplateImporter:
         self.depth = depth
         self.seen = seen | {path.resolve()}
         self.template = doc.data
-        self.resolver = Resolver(self.template, doc, overrides or {}, external=external)
+        self.resolver = Resolver(self.template, doc, overrides or {}, external=external, word=word)
         resources = self.template.get("Resources")
         if not isinstance(resources, dict):
             draft.warn(doc.locate(("Resources",)), "the template has no Resources mapping")
@@ -472,7 +475,9 @@ class TemplateImporter:
                 collection, entry = "resources", {"type": RESOURCE_TYPES[rtype]}
             if collection is None:
                 continue
-            name = self.draft.add(collection, self.name_prefix + lid, entry, self.rloc(lid), self.key(lid))
+            name = self.draft.add(
+                collection, self.name_prefix + self.display.get(lid, lid), entry, self.rloc(lid), self.key(lid)
+            )
             cond_note = self.draft.notes.pop(f"__resource__{lid}", None)
             if cond_note:
                 self.draft.note(f"{collection}.{name}", cond_note)
@@ -491,7 +496,7 @@ class TemplateImporter:
             cidr = self.props(lid).get("CidrBlock")
             name = self.draft.add(
                 "vpcs",
-                lid,
+                self.display.get(lid, lid),
                 {
                     "cidr": cidr if isinstance(cidr, str) else None,
                     "subnets": {},
@@ -509,7 +514,7 @@ class TemplateImporter:
             cidr = p.get("CidrBlock")
             az = p.get("AvailabilityZone")
             subnets = vpcs[vpc]["subnets"]
-            name = safe_name(lid)
+            name = safe_name(self.display.get(lid, lid))
             while name in subnets:
                 name += "-2"
             subnet: dict[str, Any] = {
@@ -533,7 +538,7 @@ class TemplateImporter:
             p = self.props(lid)
             vpc = self.vpc_of(p.get("VpcId"), self.loc(lid, "VpcId"))
             groups = vpcs[vpc]["security_groups"]
-            name = safe_name(lid)
+            name = safe_name(self.display.get(lid, lid))
             while name in groups:
                 name += "-2"
             group: dict[str, Any] = {}

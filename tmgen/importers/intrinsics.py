@@ -100,6 +100,7 @@ class Resolver:
     template: dict[str, Any]
     doc: Document
     overrides: dict[str, Any] = field(default_factory=dict)
+    word: str = "parameter"  # what the source calls a parameter (Terraform: variable)
     external: frozenset[str] = frozenset()  # logical ids defined outside the template (Serverless functions)
     assumed: list[tuple[PathT, str]] = field(default_factory=list)
     problems: list[tuple[Location, str]] = field(default_factory=list)
@@ -203,11 +204,11 @@ class Resolver:
             ptype = str(spec.get("Type", "String"))
             if "Default" in spec:
                 default = self.resolve(spec["Default"], ("Parameters", name, "Default"))
-                self.assume(path, f"the default of parameter {name}")
+                self.assume(path, f"the default of {self.word} {name}")
                 if LIST_PARAMETER.match(ptype) and isinstance(default, str):
                     return [part.strip() for part in default.split(",") if part.strip()]
                 return default
-            why = f"parameter {name} has no default"
+            why = f"{self.word} {name} has no default"
             if ptype.startswith("AWS::SSM::Parameter::Value"):
                 why = f"parameter {name} is read from SSM at deploy time"
             return Deferred("${" + name + "}", parameter=name, reason=why)

@@ -1,0 +1,994 @@
+"""Imports Terraform (a directory of .tf files, or the JSON of `terraform show -json`) by
+translating its AWS resources into their CloudFormation equivalents, which the CloudFormation
+importer then maps; references become Ref/GetAtt so the same semantics apply."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from tmgen.errors import Location, ModelError, ModelInvalid
+from tmgen.importers import aws
+from tmgen.importers.cloudformation import TemplateImporter
+from tmgen.importers.draft import Draft, ImportResult, safe_name
+from tmgen.importers.intrinsics import Deferred
+from tmgen.load import Document, load_text, read_text
+
+MAX_FILES = 500
+REFERENCE = re.compile(r"^((?:module\.[\w-]+(?:\[[^\]]*\])?\.)*)(aws_[\w]+)\.([\w-]+)(\[[^\]]*\])?(?:\.([\w.]+))?$")
+
+# Terraform type -> CloudFormation type, for the resources that map one to one.
+RESOURCE_TYPES = {
+    "aws_dynamodb_table": ("AWS::DynamoDB::Table", {"name": "TableName"}),
+    "aws_s3_bucket": ("AWS::S3::Bucket", {"bucket": "BucketName"}),
+    "aws_sqs_queue": ("AWS::SQS::Queue", {"name": "QueueName"}),
+    "aws_sns_topic": ("AWS::SNS::Topic", {"name": "TopicName"}),
+    "aws_kinesis_stream": ("AWS::Kinesis::Stream", {"name": "Name"}),
+    "aws_cloudwatch_event_bus": ("AWS::Events::EventBus", {"name": "Name"}),
+    "aws_db_instance": ("AWS::RDS::DBInstance", {}),
+    "aws_rds_cluster": ("AWS::RDS::DBCluster", {}),
+    "aws_db_proxy": ("AWS::RDS::DBProxy", {}),
+    "aws_elasticache_cluster": ("AWS::ElastiCache::CacheCluster", {}),
+    "aws_elasticache_replication_group": ("AWS::ElastiCache::ReplicationGroup", {}),
+    "aws_secretsmanager_secret": ("AWS::SecretsManager::Secret", {"name": "Name"}),
+    "aws_ssm_parameter": ("AWS::SSM::Parameter", {"name": "Name"}),
+    "aws_kms_key": ("AWS::KMS::Key", {}),
+    "aws_efs_file_system": ("AWS::EFS::FileSystem", {}),
+    "aws_api_gateway_rest_api": ("AWS::ApiGateway::RestApi", {}),
+    "aws_apigatewayv2_api": ("AWS::ApiGatewayV2::Api", {}),
+    "aws_sfn_state_machine": ("AWS::StepFunctions::StateMachine", {}),
+    "aws_msk_cluster": ("AWS::MSK::Cluster", {}),
+    "aws_mq_broker": ("AWS::AmazonMQ::Broker", {}),
+    "aws_internet_gateway": ("AWS::EC2::InternetGateway", {}),
+    "aws_nat_gateway": ("AWS::EC2::NatGateway", {}),
+    "aws_vpc": ("AWS::EC2::VPC", {"cidr_block": "CidrBlock"}),
+    "aws_subnet": (
+        "AWS::EC2::Subnet",
+        {"vpc_id": "VpcId", "cidr_block": "CidrBlock", "availability_zone": "AvailabilityZone"},
+    ),
+    "aws_route_table_association": (
+        "AWS::EC2::SubnetRouteTableAssociation",
+        {"subnet_id": "SubnetId", "route_table_id": "RouteTableId"},
+    ),
+    "aws_route": (
+        "AWS::EC2::Route",
+        {
+            "route_table_id": "RouteTableId",
+            "destination_cidr_block": "DestinationCidrBlock",
+            "gateway_id": "GatewayId",
+            "nat_gateway_id": "NatGatewayId",
+            "transit_gateway_id": "TransitGatewayId",
+            "network_interface_id": "NetworkInterfaceId",
+            "vpc_peering_connection_id": "VpcPeeringConnectionId",
+        },
+    ),
+    "aws_vpc_endpoint": (
+        "AWS::EC2::VPCEndpoint",
+        {
+            "vpc_id": "VpcId",
+            "service_name": "ServiceName",
+            "vpc_endpoint_type": "VpcEndpointType",
+            "policy": "PolicyDocument",
+        },
+    ),
+    "aws_lambda_layer_version": (
+        "AWS::Lambda::LayerVersion",
+        {"layer_name": "LayerName", "description": "Description"},
+    ),
+    "aws_lambda_layer_version_permission": (
+        "AWS::Lambda::LayerVersionPermission",
+        {"layer_name": "LayerVersionArn", "principal": "Principal", "organization_id": "OrganizationId"},
+    ),
+    "aws_lambda_permission": (
+        "AWS::Lambda::Permission",
+        {
+            "function_name": "FunctionName",
+            "principal": "Principal",
+            "action": "Action",
+            "source_arn": "SourceArn",
+            "source_account": "SourceAccount",
+            "principal_org_id": "PrincipalOrgID",
+            "function_url_auth_type": "FunctionUrlAuthType",
+            "statement_id": None,
+        },
+    ),
+    "aws_lambda_event_source_mapping": (
+        "AWS::Lambda::EventSourceMapping",
+        {"function_name": "FunctionName", "event_source_arn": "EventSourceArn"},
+    ),
+    "aws_iam_policy": ("AWS::IAM::ManagedPolicy", {"policy": "PolicyDocument"}),
+    "aws_iam_role_policy": ("AWS::IAM::Policy", {"policy": "PolicyDocument"}),
+    "aws_sns_topic_subscription": (
+        "AWS::SNS::Subscription",
+        {"topic_arn": "TopicArn", "protocol": "Protocol", "endpoint": "Endpoint"},
+    ),
+    "aws_cloudwatch_event_rule": (
+        "AWS::Events::Rule",
+        {"schedule_expression": "ScheduleExpression", "event_bus_name": "EventBusName"},
+    ),
+    "aws_lb_target_group": ("AWS::ElasticLoadBalancingV2::TargetGroup", {"target_type": "TargetType"}),
+    "aws_apigatewayv2_integration": (
+        "AWS::ApiGatewayV2::Integration",
+        {"api_id": "ApiId", "integration_uri": "IntegrationUri"},
+    ),
+    "aws_apigatewayv2_route": (
+        "AWS::ApiGatewayV2::Route",
+        {"api_id": "ApiId", "target": "Target", "authorization_type": "AuthorizationType"},
+    ),
+    "aws_cloudwatch_log_subscription_filter": ("AWS::Logs::SubscriptionFilter", {"destination_arn": "DestinationArn"}),
+    "aws_lambda_code_signing_config": ("AWS::Lambda::CodeSigningConfig", {}),
+}
+
+# Types handled by a translator of their own (below) or merged into another resource.
+SPECIAL = {
+    "aws_lambda_function",
+    "aws_lambda_function_url",
+    "aws_lambda_function_event_invoke_config",
+    "aws_iam_role",
+    "aws_iam_role_policy_attachment",
+    "aws_iam_policy_attachment",
+    "aws_security_group",
+    "aws_security_group_rule",
+    "aws_vpc_security_group_ingress_rule",
+    "aws_vpc_security_group_egress_rule",
+    "aws_route_table",
+    "aws_lb",
+    "aws_lb_listener",
+    "aws_lb_target_group_attachment",
+    "aws_cognito_user_pool",
+    "aws_s3_bucket_notification",
+    "aws_cloudwatch_event_target",
+    "aws_api_gateway_integration",
+    "aws_api_gateway_method",
+}
+
+MERGING = {
+    "aws_iam_role_policy_attachment",
+    "aws_iam_policy_attachment",
+    "aws_security_group_rule",
+    "aws_vpc_security_group_ingress_rule",
+    "aws_vpc_security_group_egress_rule",
+    "aws_lb_target_group_attachment",
+    "aws_s3_bucket_notification",
+    "aws_cloudwatch_event_target",
+}
+
+# Types that carry nothing the model describes.
+SILENT = {
+    "aws_cloudwatch_log_group",
+    "aws_lambda_alias",
+    "aws_eip",
+    "aws_iam_instance_profile",
+    "aws_cloudwatch_metric_alarm",
+    "aws_api_gateway_resource",
+    "aws_api_gateway_deployment",
+    "aws_api_gateway_stage",
+    "aws_apigatewayv2_stage",
+    "aws_apigatewayv2_authorizer",
+    "aws_api_gateway_authorizer",
+    "aws_sqs_queue_policy",
+    "aws_sns_topic_policy",
+    "aws_s3_bucket_policy",
+    "aws_s3_bucket_versioning",
+    "aws_s3_bucket_server_side_encryption_configuration",
+    "aws_s3_bucket_public_access_block",
+    "aws_s3_object",
+    "aws_ecr_repository",
+    "aws_signer_signing_profile",
+    "aws_db_subnet_group",
+    "aws_elasticache_subnet_group",
+    "aws_default_route_table",
+    "aws_main_route_table_association",
+    "aws_network_acl",
+    "aws_network_acl_rule",
+    "aws_cognito_user_pool_client",
+    "aws_lambda_provisioned_concurrency_config",
+}
+
+ATTRIBUTE_GETATT = {
+    "arn": "Arn",
+    "invoke_arn": "Arn",
+    "qualified_arn": "Arn",
+    "stream_arn": "StreamArn",
+    "cidr_block": "CidrBlock",
+    "name": "Name",
+    "url": "QueueUrl",
+}
+
+COGNITO_TRIGGERS = {
+    "pre_sign_up": "PreSignUp",
+    "post_confirmation": "PostConfirmation",
+    "pre_authentication": "PreAuthentication",
+    "post_authentication": "PostAuthentication",
+    "custom_message": "CustomMessage",
+    "define_auth_challenge": "DefineAuthChallenge",
+    "create_auth_challenge": "CreateAuthChallenge",
+    "verify_auth_challenge_response": "VerifyAuthChallengeResponse",
+    "pre_token_generation": "PreTokenGeneration",
+    "user_migration": "UserMigration",
+}
+
+
+def lid_of(address: str) -> str:
+    """A logical id for a Terraform address, usable inside ${...} of Fn::Sub (no dots)."""
+    return re.sub(r"[.\[\]\"']+", "/", address).strip("/")
+
+
+class TfResource:
+    def __init__(
+        self, address: str, rtype: str, name: str, values: dict[str, Any], loc: Location, count: bool = False
+    ) -> None:
+        self.address = address
+        self.type = rtype
+        self.name = name
+        self.values = values
+        self.loc = loc
+        self.count = count
+
+
+def import_terraform(path: Path) -> ImportResult:
+    path = Path(path)
+    if path.is_file() and path.suffix == ".json":
+        return _import_json(path)
+    files = sorted(path.glob("*.tf")) if path.is_dir() else [path]
+    if not files:
+        raise ModelInvalid([ModelError(Location(str(path), 1, 1), "no .tf files here")])
+    name = path.name if path.is_dir() else path.parent.resolve().name
+    draft = Draft(str(path), "terraform", safe_name(name))
+    draft.data["deployment"] = {"tool": "terraform"}
+    reader = HclReader(draft)
+    for f in files[:MAX_FILES]:
+        reader.read(f)
+    Translator(draft, reader.resources, reader.variables, reader.locals, reader.documents).run()
+    return draft.finish()
+
+
+# -- HCL ------------------------------------------------------------------------------------------
+
+
+def _hcl_loads(text: str) -> dict[str, Any]:
+    import hcl2
+
+    try:
+        from hcl2.utils import SerializationOptions
+
+        options = SerializationOptions(
+            with_comments=False, explicit_blocks=False, strip_string_quotes=True, preserve_heredocs=False
+        )
+        return hcl2.loads(text, serialization_options=options)
+    except ImportError:  # python-hcl2 before 6: strings already come without quotes
+        return _unquote(hcl2.loads(text))
+
+
+def _unquote(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {_unquote(k): _unquote(v) for k, v in value.items() if not str(k).startswith("__")}
+    if isinstance(value, list):
+        return [_unquote(v) for v in value]
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1]
+    return value
+
+
+class HclReader:
+    """Reads .tf files: resources, variables, locals and IAM policy document data sources."""
+
+    def __init__(self, draft: Draft) -> None:
+        self.draft = draft
+        self.resources: list[TfResource] = []
+        self.variables: dict[str, Any] = {}
+        self.locals: dict[str, Any] = {}
+        self.documents: dict[str, Any] = {}
+
+    def read(self, path: Path) -> None:
+        try:
+            name, text = read_text(path)
+        except ModelInvalid as exc:
+            for error in exc.errors:
+                self.draft.warn(error.location, error.message, error.hint)
+            return
+        try:
+            data = _hcl_loads(text)
+        except Exception as exc:  # the parser raises many kinds; each is the file's problem, not ours
+            line, column = getattr(exc, "line", 1) or 1, getattr(exc, "column", 1) or 1
+            self.draft.warn(
+                Location(name, int(line), int(column)),
+                f"cannot parse this Terraform file: {str(exc).splitlines()[0][:200]}; skipped",
+            )
+            return
+        for block in data.get("variable", []):
+            for var, spec in block.items():
+                if isinstance(spec, dict) and "default" in spec:
+                    self.variables[var] = spec["default"]
+                else:
+                    self.variables.setdefault(var, None)
+        for block in data.get("locals", []):
+            if isinstance(block, dict):
+                self.locals.update(block)
+        for block in data.get("data", []):
+            for dtype, items in block.items():
+                for dname, spec in (items or {}).items():
+                    if dtype == "aws_iam_policy_document" and isinstance(spec, dict):
+                        self.documents[dname] = _policy_document(spec)
+        for block in data.get("resource", []):
+            for rtype, items in block.items():
+                for rname, spec in (items or {}).items():
+                    if not isinstance(spec, dict):
+                        continue
+                    loc = _find(text, name, f'resource\\s+"{re.escape(rtype)}"\\s+"{re.escape(rname)}"')
+                    counted = "count" in spec or "for_each" in spec
+                    self.resources.append(TfResource(f"{rtype}.{rname}", rtype, rname, spec, loc, counted))
+        for block in data.get("module", []):
+            for mname in block:
+                loc = _find(text, name, f'module\\s+"{re.escape(mname)}"')
+                self.draft.warn(
+                    loc,
+                    f"module {mname} is not followed in .tf files; import the JSON of "
+                    "`terraform show -json` for modules, count and for_each",
+                )
+
+
+def _find(text: str, file: str, pattern: str) -> Location:
+    m = re.search(pattern, text)
+    if not m:
+        return Location(file, 1, 1)
+    line = text.count("\n", 0, m.start()) + 1
+    return Location(file, line, m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1)
+
+
+def _policy_document(spec: dict[str, Any]) -> dict[str, Any]:
+    """data "aws_iam_policy_document" -> an IAM policy document."""
+    statements = []
+    for stmt in aws.as_list(spec.get("statement")):
+        if not isinstance(stmt, dict):
+            continue
+        out: dict[str, Any] = {"Effect": stmt.get("effect", "Allow")}
+        for key, field in (
+            ("sid", "Sid"),
+            ("actions", "Action"),
+            ("not_actions", "NotAction"),
+            ("resources", "Resource"),
+            ("not_resources", "NotResource"),
+        ):
+            if key in stmt:
+                out[field] = stmt[key]
+        conditions: dict[str, Any] = {}
+        for cond in aws.as_list(stmt.get("condition")):
+            if isinstance(cond, dict):
+                conditions.setdefault(cond.get("test"), {})[cond.get("variable")] = cond.get("values")
+        if conditions:
+            out["Condition"] = conditions
+        principals: dict[str, Any] = {}
+        for principal in aws.as_list(stmt.get("principals")):
+            if isinstance(principal, dict):
+                principals.setdefault(principal.get("type"), []).extend(aws.as_list(principal.get("identifiers")))
+        if principals:
+            out["Principal"] = principals
+        statements.append(out)
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+# -- terraform show -json ----------------------------------------------------------------------------
+
+
+def _import_json(path: Path) -> ImportResult:
+    name, text = read_text(path)
+    doc = load_text(text, name)
+    data = doc.data
+    if not isinstance(data, dict) or "format_version" not in data:
+        raise ModelInvalid([ModelError(Location(name, 1, 1), "not the JSON of `terraform show -json`")])
+    draft = Draft(name, "terraform", safe_name(path.stem))
+    draft.data["deployment"] = {"tool": "terraform"}
+    section = "values" if isinstance(data.get("values"), dict) else "planned_values"
+    resources: list[TfResource] = []
+    config = _configuration(data.get("configuration"))
+
+    def walk(module: Any, path: tuple[Any, ...]) -> None:
+        if not isinstance(module, dict):
+            return
+        for i, res in enumerate(module.get("resources") or []):
+            if not isinstance(res, dict) or res.get("mode", "managed") != "managed":
+                continue
+            values = res.get("values") if isinstance(res.get("values"), dict) else {}
+            address = str(res.get("address", f"{res.get('type')}.{res.get('name')}"))
+            # A plan leaves unknown values out; the configuration says what they refer to.
+            for key, expr in config.get(re.sub(r"\[[^\]]*\]", "", address), {}).items():
+                if values.get(key) is None:
+                    values[key] = expr
+            index = res.get("index")
+            label = str(res.get("name")) + (f"-{index}" if index is not None else "")
+            modules = re.findall(r"module\.([\w-]+)", address)
+            label = "-".join(modules + [label])
+            resources.append(
+                TfResource(address, str(res.get("type")), label, values, doc.locate(path + ("resources", i)))
+            )
+        for j, child in enumerate(module.get("child_modules") or []):
+            walk(child, path + ("child_modules", j))
+
+    root = (data.get(section) or {}).get("root_module")
+    if root is None:
+        draft.warn(doc.locate(()), "no resources: this is neither a state nor a plan with planned values")
+    walk(root, (section, "root_module"))
+    Translator(draft, resources, {}, {}, {}, concrete=True).run()
+    return draft.finish()
+
+
+def _configuration(config: Any) -> dict[str, dict[str, Any]]:
+    """address -> attribute -> "${reference}" or constant, from a plan's configuration."""
+    out: dict[str, dict[str, Any]] = {}
+
+    def expression(expr: Any) -> Any:
+        if isinstance(expr, list):
+            return [expression(e) for e in expr]
+        if not isinstance(expr, dict):
+            return None
+        if "constant_value" in expr:
+            return expr["constant_value"]
+        refs = [r for r in expr.get("references", []) if isinstance(r, str)]
+        if refs:
+            return "${" + refs[0] + "}"
+        if expr and all(isinstance(v, dict | list) for v in expr.values()):
+            return {k: expression(v) for k, v in expr.items()}
+        return None
+
+    def walk(module: Any, prefix: str) -> None:
+        if not isinstance(module, dict):
+            return
+        for res in module.get("resources") or []:
+            if isinstance(res, dict) and isinstance(res.get("expressions"), dict):
+                exprs = {k: expression(v) for k, v in res["expressions"].items()}
+                out[prefix + str(res.get("address"))] = {k: v for k, v in exprs.items() if v is not None}
+        for name, call in (module.get("module_calls") or {}).items():
+            if isinstance(call, dict):
+                walk(call.get("module"), f"{prefix}module.{name}.")
+
+    if isinstance(config, dict):
+        walk(config.get("root_module"), "")
+    return out
+
+
+# -- translation ----------------------------------------------------------------------------------------
+
+
+class Translator:
+    """Turns Terraform resources into a CloudFormation template and runs its importer."""
+
+    def __init__(
+        self,
+        draft: Draft,
+        resources: list[TfResource],
+        variables: dict[str, Any],
+        local_values: dict[str, Any],
+        documents: dict[str, Any],
+        concrete: bool = False,
+    ) -> None:
+        self.draft = draft
+        self.resources = resources
+        self.variables = variables
+        self.locals = local_values
+        self.documents = documents
+        self.concrete = concrete
+        self.by_address = {re.sub(r"\[[^\]]*\]$", "", r.address): r for r in resources}
+        self.by_address.update({r.address: r for r in resources})
+        self.template: dict[str, Any] = {"Parameters": {}, "Resources": {}}
+        self.doc = Document(draft.source, self.template)
+        self.display: dict[str, str] = {}
+        self.physical: dict[str, tuple[str, str]] = {}  # concrete id / arn / name -> (lid, attribute)
+        self._locals_depth = 0
+
+    # -- values -------------------------------------------------------------------------------
+    def value(self, v: Any) -> Any:
+        """A Terraform value -> a CloudFormation value (Ref/GetAtt/Join/Deferred)."""
+        if isinstance(v, dict):
+            return {k: self.value(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [self.value(x) for x in v]
+        if isinstance(v, str):
+            if self.concrete and v in self.physical:
+                lid, attr = self.physical[v]
+                return {"Ref": lid} if attr is None else {"Fn::GetAtt": [lid, attr]}
+            if "${" not in v:
+                return v
+            spans = _interpolations(v)
+            if len(spans) == 1 and spans[0][0] == 0 and spans[0][1] == len(v):
+                return self.term(spans[0][2].strip())
+            parts: list[Any] = []
+            pos = 0
+            for start, end, inner in spans:
+                parts.append(v[pos:start])
+                parts.append(self.term(inner.strip()))
+                pos = end
+            parts.append(v[pos:])
+            return {"Fn::Join": ["", [p for p in parts if p != ""]]}
+        return v
+
+    def term(self, expr: str) -> Any:
+        if expr.startswith("var."):
+            name = expr[4:]
+            if name not in self.variables:
+                return Deferred("${" + expr + "}", parameter=name, reason=f"variable {name} is not declared")
+            self.template["Parameters"][name] = (
+                {"Type": "String"}
+                if self.variables[name] is None
+                else {"Type": "String", "Default": self.variables[name]}
+            )
+            return {"Ref": name}
+        if expr.startswith("local."):
+            name = expr[6:].split(".")[0]
+            if name in self.locals and self._locals_depth < 16:
+                self._locals_depth += 1
+                try:
+                    return self.value(self.locals[name])
+                finally:
+                    self._locals_depth -= 1
+            return Deferred("${" + expr + "}", parameter=name, reason=f"local {name} is not defined")
+        if expr.startswith("data.aws_iam_policy_document.") and expr.endswith(".json"):
+            name = expr.split(".")[2]
+            if name in self.documents:
+                return self.value(self.documents[name])
+        if expr.startswith("data."):
+            parts = expr.split(".")
+            return Deferred(
+                "${" + expr + "}",
+                parameter=parts[2] if len(parts) > 2 else expr,
+                reason=f"the data source {'.'.join(parts[:3])} is read at plan time",
+            )
+        if expr.startswith("jsonencode(") and expr.endswith(")"):
+            try:
+                parsed = _hcl_loads("x = " + expr[len("jsonencode(") : -1]).get("x")
+                return self.value(parsed)
+            except Exception:  # an expression python-hcl2 cannot read
+                return Deferred("${" + expr + "}", reason="a jsonencode() tmgen cannot read")
+        m = REFERENCE.match(expr)
+        if m:
+            modules, rtype, name, _index, attr = m.groups()
+            address = f"{modules}{rtype}.{name}"
+            target = self.by_address.get(address)
+            if target is not None:
+                lid = lid_of(target.address)
+                gatt = ATTRIBUTE_GETATT.get((attr or "").split(".")[0])
+                if gatt == "Name" and target.type in ("aws_lambda_function", "aws_iam_role"):
+                    return {"Ref": lid}
+                return {"Fn::GetAtt": [lid, gatt]} if gatt else {"Ref": lid}
+            return Deferred(
+                "${" + expr + "}", parameter=name, reason=f"{address} is not declared in this configuration"
+            )
+        if expr.startswith("module."):
+            return Deferred(
+                "${" + expr + "}",
+                parameter=expr.split(".")[1],
+                reason="the output of a module; import `terraform show -json` to follow it",
+            )
+        return Deferred("${" + expr + "}", reason="a Terraform expression tmgen does not evaluate")
+
+    def document(self, v: Any) -> Any:
+        """A policy given as JSON text (heredoc, file or state) or as jsonencode()."""
+        if isinstance(v, str) and v.strip().startswith("{"):
+            try:
+                return self.value(json.loads(v))
+            except json.JSONDecodeError:
+                return Deferred(v[:40], reason="a policy that is not valid JSON")
+        return self.value(v)
+
+    # -- the run --------------------------------------------------------------------------------
+    def run(self) -> None:
+        if self.concrete:
+            self._index_physical()
+        for res in self.resources:
+            self.display[lid_of(res.address)] = res.name
+        # Rules, attachments and notifications merge into resources translated before them.
+        for res in sorted(self.resources, key=lambda r: r.type in MERGING):
+            try:
+                self._translate(res)
+            except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+                self.draft.warn(res.loc, f"could not read {res.address}: {exc.__class__.__name__} {exc}; skipped")
+        importer = TemplateImporter(
+            self.draft, self.doc, Path(self.draft.source), display=self.display, word="variable"
+        )
+        importer.run()
+        for res in self.resources:
+            if res.count:
+                lid = lid_of(res.address)
+                hit = self.draft.index.get(lid)
+                path = f"{hit[0]}.{hit[1]}" if hit else None
+                if lid in importer.subnets:
+                    path = "vpcs.{}.subnets.{}".format(*importer.subnets[lid])
+                elif lid in importer.groups:
+                    path = "vpcs.{}.security_groups.{}".format(*importer.groups[lid])
+                if path:
+                    self.draft.note(
+                        path,
+                        "declared with count or for_each: one entry stands "
+                        "for every instance (import `terraform show -json` for each one)",
+                    )
+
+    def _index_physical(self) -> None:
+        for res in self.resources:
+            lid = lid_of(res.address)
+            for key, attr in (
+                ("arn", "Arn"),
+                ("id", None),
+                ("invoke_arn", "Arn"),
+                ("qualified_arn", "Arn"),
+                ("stream_arn", "StreamArn"),
+            ):
+                value = res.values.get(key)
+                if isinstance(value, str) and value and value not in self.physical:
+                    self.physical[value] = (lid, attr)
+            if res.type == "aws_lambda_function" and isinstance(res.values.get("function_name"), str):
+                self.physical.setdefault(res.values["function_name"], (lid, None))
+            if res.type == "aws_iam_role" and isinstance(res.values.get("name"), str):
+                self.physical.setdefault(res.values["name"], (lid, None))
+
+    def add(self, res: TfResource, cfn_type: str, props: dict[str, Any], suffix: str = "") -> str:
+        lid = lid_of(res.address) + suffix
+        self.template["Resources"][lid] = {
+            "Type": cfn_type,
+            "Properties": {k: v for k, v in props.items() if v is not None},
+        }
+        self.doc.keys[("Resources", lid)] = res.loc
+        return lid
+
+    def props(self, lid: str) -> dict[str, Any]:
+        return self.template["Resources"][lid]["Properties"]
+
+    def lid_for(self, value: Any, *types: str) -> str | None:
+        """The logical id a reference points at, when it is a resource of one of `types`."""
+        v = self.value(value)
+        lid = None
+        if isinstance(v, dict) and "Ref" in v:
+            lid = v["Ref"]
+        elif isinstance(v, dict) and "Fn::GetAtt" in v:
+            lid = v["Fn::GetAtt"][0]
+        if lid is None:
+            return None
+        res = next((r for r in self.resources if lid_of(r.address) == lid), None)
+        return lid if res is not None and (not types or res.type in types) else None
+
+    def _translate(self, res: TfResource) -> None:
+        v = res.values
+        if res.type in RESOURCE_TYPES:
+            cfn_type, fields = RESOURCE_TYPES[res.type]
+            props = {}
+            for tf, cfn in fields.items():
+                if cfn and tf in v:
+                    props[cfn] = self.document(v[tf]) if cfn == "PolicyDocument" else self.value(v[tf])
+            if res.type == "aws_lambda_code_signing_config":
+                policy = _first(v.get("policies"))
+                mode = policy.get("untrusted_artifact_on_deployment") if isinstance(policy, dict) else None
+                props["CodeSigningPolicies"] = {"UntrustedArtifactOnDeployment": mode or "Warn"}
+            if res.type == "aws_iam_role_policy":
+                props["Roles"] = [self.value(v.get("role"))]
+            if res.type == "aws_route" and "gateway_id" in v:
+                gateway = self.value(v["gateway_id"])
+                props["GatewayId"] = gateway
+            self.add(res, cfn_type, props)
+            return
+        handler = getattr(self, "_" + res.type, None)
+        if handler is not None:
+            handler(res)
+            return
+        if res.type in SILENT or not res.type.startswith("aws_"):
+            return
+        lid = self.add(res, res.type, {})
+        self.doc.keys[("Resources", lid, "Type")] = res.loc
+
+    # -- per type -------------------------------------------------------------------------------
+    def _aws_lambda_function(self, res: TfResource) -> None:
+        v = res.values
+        vpc = _first(v.get("vpc_config"))
+        env = _first(v.get("environment"))
+        dlq = _first(v.get("dead_letter_config"))
+        tracing = _first(v.get("tracing_config"))
+        storage = _first(v.get("ephemeral_storage"))
+        image = v.get("package_type") == "Image" or v.get("image_uri")
+        concurrency = v.get("reserved_concurrent_executions")
+        props = {
+            "FunctionName": self.value(v.get("function_name")),
+            "Runtime": self.value(v.get("runtime")) if not image else None,
+            "PackageType": "Image" if image else None,
+            "Code": {"ImageUri": self.value(v.get("image_uri"))} if image else None,
+            "MemorySize": self.value(v.get("memory_size")),
+            "Timeout": self.value(v.get("timeout")),
+            "ReservedConcurrentExecutions": None if concurrency in (None, -1, "-1") else self.value(concurrency),
+            "EphemeralStorage": {"Size": self.value(storage.get("size"))} if isinstance(storage, dict) else None,
+            "Environment": {"Variables": self.value(env.get("variables") or {})} if isinstance(env, dict) else None,
+            "KmsKeyArn": self.value(v.get("kms_key_arn")) or None,
+            "VpcConfig": {
+                "SubnetIds": self.value(vpc.get("subnet_ids")),
+                "SecurityGroupIds": self.value(vpc.get("security_group_ids")),
+            }
+            if isinstance(vpc, dict) and (vpc.get("subnet_ids") or vpc.get("security_group_ids"))
+            else None,
+            "Layers": self.value(v.get("layers")) or None,
+            "CodeSigningConfigArn": self.value(v.get("code_signing_config_arn")) or None,
+            "DeadLetterConfig": {"TargetArn": self.value(dlq.get("target_arn"))} if isinstance(dlq, dict) else None,
+            "TracingConfig": {"Mode": tracing.get("mode")} if isinstance(tracing, dict) else None,
+            "Architectures": self.value(v.get("architectures")),
+            "Role": self.value(v.get("role")),
+            "Description": self.value(v.get("description")) or None,
+            "Tags": [{"Key": k, "Value": t} for k, t in v["tags"].items()] if isinstance(v.get("tags"), dict) else None,
+        }
+        if not image and v.get("runtime") is None:
+            props["Runtime"] = Deferred("runtime", reason="no runtime in the configuration")
+        self.add(res, "AWS::Lambda::Function", props)
+
+    def _aws_lambda_function_url(self, res: TfResource) -> None:
+        v = res.values
+        cors = _first(v.get("cors"))
+        self.add(
+            res,
+            "AWS::Lambda::Url",
+            {
+                "TargetFunctionArn": self.value(v.get("function_name")),
+                "AuthType": v.get("authorization_type"),
+                "Cors": {"AllowOrigins": cors.get("allow_origins")} if isinstance(cors, dict) else None,
+            },
+        )
+
+    def _aws_lambda_function_event_invoke_config(self, res: TfResource) -> None:
+        v = res.values
+        dest = _first(v.get("destination_config")) or {}
+        config: dict[str, Any] = {}
+        for tf, cfn in (("on_failure", "OnFailure"), ("on_success", "OnSuccess")):
+            block = _first(dest.get(tf)) if isinstance(dest, dict) else None
+            if isinstance(block, dict) and block.get("destination"):
+                config[cfn] = {"Destination": self.value(block["destination"])}
+        self.add(
+            res,
+            "AWS::Lambda::EventInvokeConfig",
+            {
+                "FunctionName": self.value(v.get("function_name")),
+                "MaximumRetryAttempts": v.get("maximum_retry_attempts"),
+                "DestinationConfig": config or None,
+            },
+        )
+
+    def _aws_iam_role(self, res: TfResource) -> None:
+        v = res.values
+        policies = [
+            {"PolicyName": p.get("name"), "PolicyDocument": self.document(p.get("policy"))}
+            for p in aws.as_list(v.get("inline_policy"))
+            if isinstance(p, dict) and p.get("policy")
+        ]
+        self.add(
+            res,
+            "AWS::IAM::Role",
+            {
+                "RoleName": self.value(v.get("name")),
+                "AssumeRolePolicyDocument": self.document(v.get("assume_role_policy")),
+                "Policies": policies or None,
+                "ManagedPolicyArns": self.value(v.get("managed_policy_arns")) or None,
+                "PermissionsBoundary": self.value(v.get("permissions_boundary")),
+                "Description": self.value(v.get("description")) or None,
+            },
+        )
+
+    def _attach(self, res: TfResource, role: Any, policy: Any) -> None:
+        lid = self.lid_for(role, "aws_iam_role")
+        if lid is None:
+            lid = next(
+                (
+                    lid_of(r.address)
+                    for r in self.resources
+                    if r.type == "aws_iam_role" and r.values.get("name") == role
+                ),
+                None,
+            )
+        if lid is None or lid not in self.template["Resources"]:
+            self.draft.warn(res.loc, f"{res.address} attaches a policy to a role outside this configuration")
+            return
+        self.props(lid).setdefault("ManagedPolicyArns", []).append(self.value(policy))
+
+    def _aws_iam_role_policy_attachment(self, res: TfResource) -> None:
+        self._later(lambda: self._attach(res, res.values.get("role"), res.values.get("policy_arn")))
+
+    def _aws_iam_policy_attachment(self, res: TfResource) -> None:
+        for role in aws.as_list(res.values.get("roles")):
+            self._later(lambda role=role: self._attach(res, role, res.values.get("policy_arn")))
+
+    def _later(self, action: Any) -> None:
+        """Merges into another resource; run() translates these after every other resource."""
+        action()
+
+    def _aws_security_group(self, res: TfResource) -> None:
+        v = res.values
+        rules: dict[str, list[dict[str, Any]]] = {"SecurityGroupIngress": [], "SecurityGroupEgress": []}
+        lid = lid_of(res.address)
+        for tf, cfn in (("ingress", "SecurityGroupIngress"), ("egress", "SecurityGroupEgress")):
+            for rule in aws.as_list(v.get(tf)):
+                if isinstance(rule, dict):
+                    rules[cfn] += self._rules(rule, cfn == "SecurityGroupEgress", lid)
+        # Terraform removes the default allow-all egress rule of groups it creates.
+        self.add(
+            res,
+            "AWS::EC2::SecurityGroup",
+            {
+                "GroupDescription": self.value(v.get("description")),
+                "VpcId": self.value(v.get("vpc_id")),
+                "SecurityGroupIngress": rules["SecurityGroupIngress"],
+                "SecurityGroupEgress": rules["SecurityGroupEgress"],
+            },
+        )
+
+    def _rules(self, rule: dict[str, Any], egress: bool, self_lid: str | None) -> list[dict[str, Any]]:
+        base = {
+            "IpProtocol": str(rule.get("protocol", rule.get("ip_protocol", "tcp"))),
+            "FromPort": rule.get("from_port"),
+            "ToPort": rule.get("to_port"),
+        }
+        peer_key = "DestinationSecurityGroupId" if egress else "SourceSecurityGroupId"
+        prefix_key = "DestinationPrefixListId" if egress else "SourcePrefixListId"
+        out = []
+        for cidr in aws.as_list(rule.get("cidr_blocks")) + aws.as_list(rule.get("cidr_ipv4")):
+            out.append({**base, "CidrIp": self.value(cidr)})
+        for cidr in aws.as_list(rule.get("ipv6_cidr_blocks")) + aws.as_list(rule.get("cidr_ipv6")):
+            out.append({**base, "CidrIpv6": self.value(cidr)})
+        for group in (
+            aws.as_list(rule.get("security_groups"))
+            + aws.as_list(rule.get("source_security_group_id"))
+            + aws.as_list(rule.get("referenced_security_group_id"))
+        ):
+            out.append({**base, peer_key: self.value(group)})
+        for pl in aws.as_list(rule.get("prefix_list_ids")) + aws.as_list(rule.get("prefix_list_id")):
+            out.append({**base, prefix_key: self.value(pl)})
+        if rule.get("self") in (True, "true") and self_lid:
+            out.append({**base, peer_key: {"Ref": self_lid}})
+        if rule.get("description"):
+            for item in out:
+                item["Description"] = rule["description"]
+        return out
+
+    def _standalone_rule(self, res: TfResource, egress: bool) -> None:
+        v = res.values
+        group = self.lid_for(v.get("security_group_id"), "aws_security_group")
+        if group is None:
+            self.draft.warn(res.loc, f"{res.address} belongs to a security group outside this configuration; skipped")
+            return
+        items = self._rules(v, egress, group)
+        key = "SecurityGroupEgress" if egress else "SecurityGroupIngress"
+        self.props(group).setdefault(key, []).extend(items)
+        if not items:
+            self.draft.warn(res.loc, f"{res.address} has no peer tmgen can read; skipped")
+
+    def _aws_security_group_rule(self, res: TfResource) -> None:
+        self._later(lambda: self._standalone_rule(res, res.values.get("type") == "egress"))
+
+    def _aws_vpc_security_group_ingress_rule(self, res: TfResource) -> None:
+        self._later(lambda: self._standalone_rule(res, False))
+
+    def _aws_vpc_security_group_egress_rule(self, res: TfResource) -> None:
+        self._later(lambda: self._standalone_rule(res, True))
+
+    def _aws_route_table(self, res: TfResource) -> None:
+        lid = self.add(res, "AWS::EC2::RouteTable", {"VpcId": self.value(res.values.get("vpc_id"))})
+        for i, route in enumerate(aws.as_list(res.values.get("route"))):
+            if not isinstance(route, dict):
+                continue
+            props = {"RouteTableId": {"Ref": lid}, "DestinationCidrBlock": route.get("cidr_block")}
+            for tf, cfn in (
+                ("gateway_id", "GatewayId"),
+                ("nat_gateway_id", "NatGatewayId"),
+                ("transit_gateway_id", "TransitGatewayId"),
+                ("network_interface_id", "NetworkInterfaceId"),
+                ("vpc_peering_connection_id", "VpcPeeringConnectionId"),
+            ):
+                if route.get(tf):
+                    props[cfn] = self.value(route[tf])
+            self.add(res, "AWS::EC2::Route", props, suffix=f"/route{i}")
+
+    def _aws_lb(self, res: TfResource) -> None:
+        internal = res.values.get("internal") in (True, "true")
+        if res.values.get("load_balancer_type", "application") not in ("application", None):
+            return
+        self.add(
+            res, "AWS::ElasticLoadBalancingV2::LoadBalancer", {"Scheme": "internal" if internal else "internet-facing"}
+        )
+
+    def _aws_lb_listener(self, res: TfResource) -> None:
+        actions = [
+            {"TargetGroupArn": self.value(a.get("target_group_arn"))}
+            for a in aws.as_list(res.values.get("default_action"))
+            if isinstance(a, dict)
+        ]
+        self.add(
+            res,
+            "AWS::ElasticLoadBalancingV2::Listener",
+            {"LoadBalancerArn": self.value(res.values.get("load_balancer_arn")), "DefaultActions": actions},
+        )
+
+    def _aws_lb_target_group_attachment(self, res: TfResource) -> None:
+        def merge() -> None:
+            group = self.lid_for(res.values.get("target_group_arn"), "aws_lb_target_group")
+            if group:
+                self.props(group).setdefault("Targets", []).append({"Id": self.value(res.values.get("target_id"))})
+
+        self._later(merge)
+
+    def _aws_cognito_user_pool(self, res: TfResource) -> None:
+        config = _first(res.values.get("lambda_config"))
+        triggers = {}
+        if isinstance(config, dict):
+            triggers = {COGNITO_TRIGGERS[k]: self.value(t) for k, t in config.items() if k in COGNITO_TRIGGERS and t}
+        self.add(res, "AWS::Cognito::UserPool", {"LambdaConfig": triggers or None})
+
+    def _aws_s3_bucket_notification(self, res: TfResource) -> None:
+        def merge() -> None:
+            bucket = self.lid_for(res.values.get("bucket"), "aws_s3_bucket")
+            if bucket is None:
+                self.draft.warn(res.loc, f"{res.address} notifies from a bucket outside this configuration; skipped")
+                return
+            config = self.props(bucket).setdefault("NotificationConfiguration", {"LambdaConfigurations": []})
+            for item in aws.as_list(res.values.get("lambda_function")):
+                if isinstance(item, dict):
+                    config["LambdaConfigurations"].append({"Function": self.value(item.get("lambda_function_arn"))})
+
+        self._later(merge)
+
+    def _aws_cloudwatch_event_target(self, res: TfResource) -> None:
+        def merge() -> None:
+            rule = self.lid_for(res.values.get("rule"), "aws_cloudwatch_event_rule")
+            if rule is None:
+                self.draft.warn(res.loc, f"{res.address} targets a rule outside this configuration; skipped")
+                return
+            self.props(rule).setdefault("Targets", []).append({"Arn": self.value(res.values.get("arn"))})
+
+        self._later(merge)
+
+    def _aws_api_gateway_method(self, res: TfResource) -> None:
+        return  # read through the integration that names it
+
+    def _aws_api_gateway_integration(self, res: TfResource) -> None:
+        v = res.values
+        method = self.lid_for(v.get("http_method"), "aws_api_gateway_method")
+        spec = next((r.values for r in self.resources if lid_of(r.address) == method), {}) if method else {}
+        self.add(
+            res,
+            "AWS::ApiGateway::Method",
+            {
+                "RestApiId": self.value(v.get("rest_api_id")),
+                "AuthorizationType": spec.get("authorization", "NONE"),
+                "ApiKeyRequired": spec.get("api_key_required"),
+                "Integration": {"Uri": self.value(v.get("uri"))},
+            },
+        )
+
+
+def _interpolations(text: str) -> list[tuple[int, int, str]]:
+    """The ${...} of a string with their spans, braces and quoted strings inside them matched."""
+    out = []
+    i = 0
+    while True:
+        start = text.find("${", i)
+        if start < 0:
+            return out
+        depth, j, quote = 0, start + 1, False
+        while j < len(text):
+            ch = text[j]
+            if quote:
+                if ch == "\\":
+                    j += 1
+                elif ch == '"':
+                    quote = False
+            elif ch == '"':
+                quote = True
+            elif ch == "{":
+                depth += 1
+            elif ch == "}":
+                depth -= 1
+                if depth == 0:
+                    break
+            j += 1
+        if j >= len(text):
+            return out  # unterminated: left as text
+        out.append((start, j + 1, text[start + 2 : j]))
+        i = j + 1
+
+
+def _first(value: Any) -> Any:
+    """A nested block: a list of one mapping in both HCL and JSON."""
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
