@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,11 +48,25 @@ class Analysis:
         return self.workload.workload.name
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pauses the cyclic garbage collector: the analysis allocates many long-lived objects
+    and repeated full collections would make its cost grow faster than the model."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_workload(path: str | Path, source_format: str | None = None, display: str | None = None) -> LoadedModel:
     """Reads and validates a model (raises ModelInvalid with located errors)."""
     kb = knowledge()
-    doc = load_file(path, display)
-    workload, warnings = validate(doc, kb.policies)
+    with _no_cyclic_gc():
+        doc = load_file(path, display)
+        workload, warnings = validate(doc, kb.policies)
     return LoadedModel(doc, workload, warnings, source_format or "workload")
 
 
@@ -75,11 +92,12 @@ def analyze(source: str | Path | LoadedModel, as_of: dt.date | None = None) -> A
     model = source if isinstance(source, LoadedModel) else load_workload(source)
     kb = knowledge()
     w = model.workload
-    graph = build_graph(w, kb.policies)
     when = resolve_as_of(w, as_of)
-    matrix = build_matrix(kb, w, graph, when)
-    ctx = RuleContext(w, graph, matrix, kb, when)
-    findings, rule_warnings = evaluate(ctx, model.document)
+    with _no_cyclic_gc():
+        graph = build_graph(w, kb.policies)
+        matrix = build_matrix(kb, w, graph, when)
+        ctx = RuleContext(w, graph, matrix, kb, when)
+        findings, rule_warnings = evaluate(ctx, model.document)
     return Analysis(
         workload=w,
         document=model.document,

@@ -199,6 +199,8 @@ class RolePolicy:
     boundary: list[Grant] | None = None
     has_boundary: bool = False
     unknown_policies: list[str] = field(default_factory=list)
+    _named: dict[str, bool] = field(default_factory=dict, repr=False)
+    _grants: dict[tuple[str, str], Grant | None] = field(default_factory=dict, repr=False)
 
     def _denied(self, action: str, target: str) -> bool:
         # A conditional Deny may not apply, so only unconditional ones count.
@@ -214,16 +216,27 @@ class RolePolicy:
             for b in self.boundary
         )
 
+    def names(self, action: str) -> bool:
+        """Whether any Allow statement names `action` at all (cheap; cached)."""
+        cache = self._named
+        if action not in cache:
+            cache[action] = any(g.names(action) for g in self.allows)
+        return cache[action]
+
     def grant_for(self, action: str, target: str = "*") -> Grant | None:
         """The statement that lets the role perform `action` on `target`, if any.
 
         `target="*"` asks whether it may act on every resource (an unbounded grant)."""
-        if self._denied(action, target) or not self._bounded(action, target):
+        if not self.names(action):
             return None
-        for g in self.allows:
-            if g.names(action) and g.on(target, self.account_id):
-                return g
-        return None
+        key = (action, target)
+        if key in self._grants:
+            return self._grants[key]
+        found = None
+        if not self._denied(action, target) and self._bounded(action, target):
+            found = next((g for g in self.allows if g.names(action) and g.on(target, self.account_id)), None)
+        self._grants[key] = found
+        return found
 
     def can(self, action: str, target: str = "*") -> bool:
         return self.grant_for(action, target) is not None

@@ -193,7 +193,16 @@ class _Builder:
         self.second_doc = (1, 1)
         self.expanded = 0
         self.resolver = yaml.resolver.Resolver()
+        self.implicit = self.resolver.yaml_implicit_resolvers
         self.constructor = yaml.constructor.SafeConstructor()
+        self._handlers: dict[type, Callable[[Any, Location], None]] = {
+            yaml.ScalarEvent: self._scalar,
+            yaml.AliasEvent: self._alias,
+            yaml.MappingStartEvent: self._start,
+            yaml.SequenceStartEvent: self._start,
+            yaml.MappingEndEvent: self._end,
+            yaml.SequenceEndEvent: self._end,
+        }
 
     def _loc(self, event: Any) -> Location:
         m = event.start_mark
@@ -241,26 +250,19 @@ class _Builder:
             )
 
     def feed(self, event: Any) -> None:
-        if isinstance(event, yaml.DocumentStartEvent):
-            self.documents += 1
-            if self.documents == 2:
-                m = event.start_mark
-                self.second_doc = (m.line + 1, m.column + 1)
-            return
-        if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
+        handler = self._handlers.get(event.__class__)
+        if handler is None:
+            if isinstance(event, yaml.DocumentStartEvent):
+                self.documents += 1
+                if self.documents == 2:
+                    m = event.start_mark
+                    self.second_doc = (m.line + 1, m.column + 1)
             return
         if self.documents > 1:
             return
         self.empty = False
-        loc = self._loc(event)
-        if isinstance(event, yaml.ScalarEvent):
-            self._scalar(event, loc)
-        elif isinstance(event, yaml.AliasEvent):
-            self._alias(event, loc)
-        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            self._start(event, loc)
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            self._end()
+        m = event.start_mark
+        handler(event, Location(self.file, m.line + 1, m.column + 1))
 
     def _record(self, path: PathT, loc: Location) -> None:
         self.values.setdefault(path, loc)
@@ -302,6 +304,8 @@ class _Builder:
     def _construct(self, event: Any, loc: Location) -> Any:
         tag = event.tag
         if tag is None or tag == "!":
+            if event.implicit[0] and event.value[:1] not in self.implicit:
+                return event.value  # no implicit type starts with this character: a string
             if event.implicit[0]:
                 tag = self.resolver.resolve(yaml.ScalarNode, event.value, (True, False))
             else:
@@ -351,7 +355,7 @@ class _Builder:
         self._record(path, loc)
         self.stack.append(frame)
 
-    def _end(self) -> None:
+    def _end(self, event: Any = None, loc: Location | None = None) -> None:
         frame = self.stack.pop()
         value = frame.container
         if frame.merges:

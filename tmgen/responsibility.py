@@ -170,7 +170,14 @@ class _CellBuilder:
 
 
 def _function_cells(
-    kb: Knowledge, w: Workload, tg: TrustGraph, name: str, fn: Function, status: RuntimeStatus, as_of: dt.date
+    kb: Knowledge,
+    w: Workload,
+    tg: TrustGraph,
+    name: str,
+    fn: Function,
+    status: RuntimeStatus,
+    as_of: dt.date,
+    async_targets: set[str],
 ) -> dict[str, Cell]:
     b = _CellBuilder(kb, w, name, fn, status, as_of)
     base = f"functions.{name}"
@@ -273,9 +280,7 @@ def _function_cells(
     if secrets and fn.kms_key == "aws-managed":
         b.duty("configuration", "env-kms", [f"{base}.kms_key"])
     if fn.async_ is None or not fn.async_.on_failure:
-        if any(t.type in ("s3", "sns", "eventbridge", "schedule") for t in fn.triggers) or any(
-            c.function == name and c.mode == "async" for other in w.functions.values() for c in other.calls
-        ):
+        if any(t.type in ("s3", "sns", "eventbridge", "schedule") for t in fn.triggers) or name in async_targets:
             b.duty("configuration", "async-failure", [base])
 
     b.duty("code", "code-scan", [base])
@@ -309,8 +314,9 @@ def _function_cells(
 def build_matrix(kb: Knowledge, w: Workload, tg: TrustGraph, as_of: dt.date) -> Matrix:
     cells: dict[str, dict[str, Cell]] = {}
     statuses: dict[str, RuntimeStatus] = {}
+    async_targets = {c.function for f in w.functions.values() for c in f.calls if c.function and c.mode == "async"}
     for name, fn in w.functions.items():
         status = runtime_status(fn.runtime if fn.package == "zip" else None, kb.runtimes, as_of)
         statuses[name] = status
-        cells[name] = _function_cells(kb, w, tg, name, fn, status, as_of)
+        cells[name] = _function_cells(kb, w, tg, name, fn, status, as_of, async_targets)
     return Matrix(list(COMPONENT_IDS), cells, statuses)

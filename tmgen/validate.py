@@ -166,15 +166,13 @@ class _References:
     def ref(self, path: PathT, name: str | None, choices: Iterable[str], what: str) -> bool:
         if name is None:
             return True
-        names = list(choices)
-        if name in names:
+        if name in (choices if isinstance(choices, (dict, set, list, tuple)) else set(choices)):
             return True
+        names = list(choices)
         hint = did_you_mean(name, names) or (
-            f"known {what}s: {', '.join(names)}" if names else f"no {what}s are defined"
+            f"known {what}s: {', '.join(names[:20])}{' …' if len(names) > 20 else ''}" if names else f"no {what}s are defined"
         )
-        self.p.error(
-            self.doc.value_location(path), f"{format_path(path)}: unknown {what} '{name}'", hint, format_path(path)
-        )
+        self.p.error(self.doc.value_location(path), f"{format_path(path)}: unknown {what} '{name}'", hint, format_path(path))
         return False
 
     def team(self, path: PathT, name: str | None) -> None:
@@ -368,10 +366,8 @@ class _References:
         if fn.async_:
             for key in ("on_failure", "on_success"):
                 target = getattr(fn.async_, key)
-                if target is not None:
-                    self.ref(
-                        base + ("async", key), target, list(w.resources) + list(w.functions), "resource or function"
-                    )
+                if target is not None and target not in w.resources and target not in w.functions:
+                    self.ref(base + ("async", key), target, [*w.resources, *w.functions], "resource or function")
 
     def _principal(self, path: PathT, principal: str) -> None:
         if principal == "*" or SERVICE_PRINCIPAL.match(principal) or re.fullmatch(r"\d{12}", principal):

@@ -239,6 +239,8 @@ def role_adds_integrations(ctx: RuleContext) -> Iterator[Hit]:
     # Every role, deployment roles included: whoever holds these decides who may invoke.
     w = ctx.workload
     for role, rp in ctx.graph.role_policies.items():
+        if not any(rp.names(a) for a in INTEGRATION_ACTIONS):
+            continue  # cheap: most roles never name these actions
         racct = w.account_of(w.roles[role])
         found: dict[str, list[str]] = {}
         for fname, fn in w.functions.items():
