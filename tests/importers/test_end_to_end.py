@@ -18,6 +18,9 @@ SOURCES = [
     "cfn-intrinsics.yaml",
     "cfn-messy.yaml",
     "nested/parent.yaml",
+    "sls/serverless.yml",
+    "tfdir",
+    "tf-state.json",
 ]
 
 
@@ -32,7 +35,9 @@ def test_builds_the_analysis(name: str) -> None:
     assert located, "findings point into the template"
 
 
-@pytest.mark.parametrize("name", ["sam-payments.yaml", "cfn-network.yaml"])
+@pytest.mark.parametrize(
+    "name", ["sam-payments.yaml", "cfn-relations.json", "sls/serverless.yml", "tfdir", "tf-state.json"]
+)
 def test_build_writes_the_report_from_a_template(name: str, tmp_path: Path) -> None:
     pytest.importorskip("tmgen.render.build", reason="the build renderer is not in this checkout yet")
     from tmgen.cli import main

@@ -375,6 +375,20 @@ class TemplateImporter:
             return self.draft.ensure_resource(rtype, value, loc)
         return None
 
+    def unknown_account(self, value: Deferred, lid: str) -> str:
+        """An account entry for a principal the template cannot give (a parameter, an import)."""
+        self.own_account()  # the first account is everyone's default: keep it the stack's own
+        name = safe_name(value.parameter or value.text)
+        accounts = self.draft.collection("accounts")
+        if name not in accounts:
+            accounts[name] = {"external": True}
+            self.draft.locate(f"accounts.{name}", self.loc(lid, "Principal"))
+            self.draft.note(
+                f"accounts.{name}",
+                f"unresolved ({value.reason or value.text}); assumed outside the organisation",
+            )
+        return name
+
     def own_account(self) -> str:
         accounts = self.draft.collection("accounts")
         if THIS_ACCOUNT not in accounts:
@@ -1371,13 +1385,14 @@ class TemplateImporter:
             return
         p = self.props(lid)
         principal = aws.principal_of(p.get("Principal"))
-        if principal is None or isinstance(p.get("Principal"), Deferred):
-            deferred = p.get("Principal")
+        deferred = p.get("Principal")
+        if isinstance(deferred, Deferred):
             principal = (
-                self.own_account()
-                if isinstance(deferred, Deferred) and "AWS::AccountId" in deferred.text
-                else (deferred.text if isinstance(deferred, Deferred) else "*")
+                self.own_account() if "AWS::AccountId" in deferred.text else self.unknown_account(deferred, lid)
             )
+        elif principal is None:
+            self.draft.warn(self.loc(lid, "Principal"), f"{lid} has no principal tmgen can read; skipped")
+            return
         perm: dict[str, Any] = {"sid": lid, "principal": principal}
         action = p.get("Action")
         if isinstance(action, str) and action != "lambda:InvokeFunction":

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from tmgen.errors import Location, ModelError, ModelInvalid
 from tmgen.importers.aws import ref_prefix
-from tmgen.load import format_path
+from tmgen.load import Document, format_path, parse_path
 from tmgen.schema import Workload
 
 COLLECTIONS = ("accounts", "vpcs", "roles", "layers", "resources", "functions")
@@ -252,7 +252,15 @@ class Draft:
         for _ in range(50):
             try:
                 Workload.model_validate(data)
-                return data
+                broken = self._reference_errors(data)
+                if not broken:
+                    return data
+                for error in broken:
+                    self.warn(self.locations.get(error.path) or self._nearest_location(parse_path(error.path)),
+                              f"dropped {error.path} from the imported model: {error.message}", error.hint)
+                # one at a time: dropping a list item moves the paths of the items after it
+                _delete(data, _droppable(data, parse_path(broken[0].path)))
+                continue
             except ValidationError as exc:
                 error = exc.errors()[0]
                 path = tuple(p for p in error["loc"] if isinstance(p, str | int))
@@ -274,6 +282,16 @@ class Draft:
                 )
                 _delete(data, path)
         raise ModelInvalid([ModelError(self.default_location, "the imported model does not validate")])
+
+    def _reference_errors(self, data: dict[str, Any]) -> list[ModelError]:
+        """What the whole-model checks (references between entries, CIDRs) reject, with a path."""
+        from tmgen.validate import validate
+
+        try:
+            validate(Document(self.source, data))
+        except ModelInvalid as exc:
+            return [e for e in exc.errors if e.path and _exists(data, e.path)]
+        return []
 
     def _nearest_location(self, path: tuple[Any, ...]) -> Location | None:
         p = path
@@ -316,8 +334,6 @@ def _free_block(vpc: Any, taken: list[Any]) -> str:
 
 
 def _exists(data: Any, path: str) -> bool:
-    from tmgen.load import parse_path
-
     target = data
     for part in parse_path(path):
         if isinstance(part, int):
