@@ -292,7 +292,7 @@ def _function_cells(
             layer=lname,
             publisher=w.layers[lname].publisher,
         )
-    if fn.code_signing is None or fn.code_signing.policy != "enforce":
+    if fn.package == "zip" and (fn.code_signing is None or fn.code_signing.policy != "enforce"):
         b.duty("code", "code-signing", [f"{base}.code_signing" if fn.code_signing else base])
 
     b.duty("iam", "resource-policy", [f"{base}.permissions" if fn.permissions else base])

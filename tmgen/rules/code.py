@@ -78,6 +78,8 @@ def code_signing_not_enforced(ctx: RuleContext) -> Iterator[Hit]:
     for name, fn in ctx.workload.functions.items():
         if fn.code_signing is not None and fn.code_signing.policy == "enforce":
             continue
+        if fn.package == "image":
+            continue  # Lambda code signing covers zip packages only; images are signed in ECR (RT-004)
         evidence: dict[str, object] = {"code_signing": fn.code_signing.policy if fn.code_signing else None}
         if guardrail is not None:
             # The organisation requires signing: an unsigned function contradicts the guardrail.
