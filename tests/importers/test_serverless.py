@@ -92,3 +92,9 @@ def test_shared_role_statements_and_managed_policies(imported) -> None:  # type:
     } in role["statements"]
     assert role["managed_policies"] == ["AmazonSSMReadOnlyAccess", "AWSLambdaVPCAccessExecutionRole"]
     assert r.data["roles"]["ReportRole"]["statements"][0]["actions"] == ["s3:PutObject"]
+
+
+def test_variables_that_refer_to_each_other_stop(imported) -> None:  # type: ignore[no-untyped-def]
+    r = imported("sls-cycle/serverless.yml")
+    assert r.data["functions"]["f"]["environment"]["X"].startswith("${self:custom")
+    assert r.notes["functions.f.environment.X"] == "unresolved: self:custom.a refers to itself"

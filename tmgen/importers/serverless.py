@@ -42,6 +42,8 @@ class Variables:
         self.files: dict[Path, Any] = {}
         self.docs: list[Document] = []
         self._depth = 0
+        self._stack: set[str] = set()
+        self._budget = 20_000  # expansions per service: variables that refer to each other stop here
 
     def stage(self) -> str:
         provider = self.root.get("provider") if isinstance(self.root.get("provider"), dict) else {}
@@ -82,7 +84,7 @@ class Variables:
         shown = re.sub(r"\x00(\d+)\x00", lambda m: held[int(m.group(1))].text, text)
         if len(held) == 1 and text == "\x000\x00":
             return held[0]
-        reasons = "; ".join(dict.fromkeys(d.reason for d in held if d.reason))
+        reasons = "; ".join(dict.fromkeys(r for d in held for r in d.reason.split("; ") if r))
         return Deferred(shown, reason=reasons, parameter=held[0].parameter)
 
     def source(self, expr: str, path: PathT) -> Any:
@@ -148,13 +150,16 @@ class Variables:
                 value = value[int(part)]
             else:
                 return Deferred("${self:" + dotted + "}", reason=f"self:{dotted} is not in the service file")
-        if self._depth > MAX_PASSES:
+        self._budget -= 1
+        if dotted in self._stack or self._depth > MAX_PASSES or self._budget < 0:
             return Deferred("${self:" + dotted + "}", reason=f"self:{dotted} refers to itself")
         self._depth += 1
+        self._stack.add(dotted)
         try:
             return self.resolve(value, path)
         finally:
             self._depth -= 1
+            self._stack.discard(dotted)
 
     def _file(self, alt: str, path: PathT) -> Any:
         m = re.fullmatch(r"file\(([^)]*)\)(?::(.*))?", alt)
