@@ -43,7 +43,9 @@ print(json.dumps({"load": t1 - t0, "graph": t2 - t1, "matrix": t3 - t2, "threats
 def measure(n: int, workdir: Path) -> dict[str, float]:
     model = workdir / f"synth-{n}.yaml"
     subprocess.run([sys.executable, str(HERE / "synth.py"), str(n), "-o", str(model)], check=True)
-    out = subprocess.run([sys.executable, "-c", CHILD, str(model), str(ROOT)], check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(model), str(ROOT)], check=True, capture_output=True, text=True
+    )
     data = json.loads(out.stdout)
     data["bytes"] = model.stat().st_size
     return data
@@ -53,14 +55,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("sizes", nargs="*", type=int, default=[100, 1000, 10000])
     args = parser.parse_args()
-    print(f"{'functions':>9} {'MB file':>8} {'load+validate':>14} {'graph':>7} {'matrix':>7} {'threats':>8} "
-          f"{'total':>7} {'us/fn':>7} {'findings':>9} {'peak MB':>8}")
+    print(
+        f"{'functions':>9} {'MB file':>8} {'load+validate':>14} {'graph':>7} {'matrix':>7} {'threats':>8} "
+        f"{'total':>7} {'us/fn':>7} {'findings':>9} {'peak MB':>8}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
             d = measure(n, Path(tmp))
             total = d["load"] + d["graph"] + d["matrix"] + d["threats"]
-            print(f"{n:>9} {d['bytes'] / 1e6:>8.1f} {d['load']:>13.2f}s {d['graph']:>6.2f}s {d['matrix']:>6.2f}s "
-                  f"{d['threats']:>7.2f}s {total:>6.2f}s {total / n * 1e6:>7.0f} {d['findings']:>9} {d['peak_mb']:>8.0f}")
+            print(
+                f"{n:>9} {d['bytes'] / 1e6:>8.1f} {d['load']:>13.2f}s {d['graph']:>6.2f}s {d['matrix']:>6.2f}s "
+                f"{d['threats']:>7.2f}s {total:>6.2f}s {total / n * 1e6:>7.0f} {d['findings']:>9} {d['peak_mb']:>8.0f}"
+            )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,21 @@ def test_findings_json_contract(write_model) -> None:
     assert data["workload"] == "acc" and data["as_of"] == "2026-11-30"
     assert list(data["summary"]) == ["critical", "high", "medium", "low", "info", "accepted"]
     f = next(x for x in data["findings"] if x["rule"] == "IAM-001")
-    assert list(f) == ["id", "rule", "title", "component", "stride", "severity", "owner", "team", "element",
-                       "location", "evidence", "mitigations", "accepted"]
+    assert list(f) == [
+        "id",
+        "rule",
+        "title",
+        "component",
+        "stride",
+        "severity",
+        "owner",
+        "team",
+        "element",
+        "location",
+        "evidence",
+        "mitigations",
+        "accepted",
+    ]
     assert f["id"] == "IAM-001@functions.api.permissions[0]"
     assert f["element"] == "functions.api.permissions[0]"
     assert f["location"]["line"] == 9 and f["location"]["column"] == 9
@@ -59,18 +72,21 @@ def test_order_severity_rule_element(write_model) -> None:
 def test_ids_survive_reordering(write_model) -> None:
     a = {f.id for f in analysis(write_model).findings}
     swapped = MODEL.replace("accepted_risks:\n%s\n", "")
-    api = swapped[swapped.index("  api:"):swapped.index("  ingest:")]
-    ingest = swapped[swapped.index("  ingest:"):]
-    swapped = swapped[:swapped.index("  api:")] + ingest + api
+    api = swapped[swapped.index("  api:") : swapped.index("  ingest:")]
+    ingest = swapped[swapped.index("  ingest:") :]
+    swapped = swapped[: swapped.index("  api:")] + ingest + api
     b = {f.id for f in analyze(load_workload(write_model(swapped, "swapped.yaml"))).findings}
     assert a == b
 
 
 def test_acceptance_with_expiry(write_model) -> None:
-    a = analysis(write_model, """\
+    a = analysis(
+        write_model,
+        """\
   - {rule: IAM-001, element: functions.api, justification: Public webhook, owner: sec, expires: 2027-01-31}
   - {rule: RT-001, element: functions.ingest, justification: Migrating, owner: sec, expires: 2026-10-01}
-""")
+""",
+    )
     by_rule = {f.rule: f for f in a.findings if f.rule in ("IAM-001", "RT-001")}
     iam = by_rule["IAM-001"]
     assert iam.accepted and not iam.accepted.expired and iam.accepted.justification == "Public webhook"
@@ -84,12 +100,17 @@ def test_acceptance_with_expiry(write_model) -> None:
 
 
 def test_acceptance_that_matches_nothing_is_a_located_warning(write_model) -> None:
-    a = analysis(write_model, """\
+    a = analysis(
+        write_model,
+        """\
   - {rule: IAM-001, element: functions.ingest, justification: nothing there}
   - {rule: XYZ-001, justification: no such rule}
-""")
+""",
+    )
     texts = [str(w) for w in a.warnings]
-    assert any(":14:5: warning: accepted risk IAM-001 on functions.ingest matches no finding" in t for t in texts), texts
+    assert any(":14:5: warning: accepted risk IAM-001 on functions.ingest matches no finding" in t for t in texts), (
+        texts
+    )
     assert any("unknown rule XYZ-001" in t for t in texts)
 
 
@@ -124,8 +145,15 @@ def _findings(name: str):
 
 def test_naive_example_shows_its_critical_and_high_findings() -> None:
     got = {(f.rule, f.severity) for f in _findings("naive-public-api") if f.active}
-    for expected in [("IAM-001", "critical"), ("IAM-002", "critical"), ("CFG-001", "critical"),
-                     ("RT-001", "high"), ("CODE-002", "high"), ("IAM-005", "high"), ("NET-001", "high")]:
+    for expected in [
+        ("IAM-001", "critical"),
+        ("IAM-002", "critical"),
+        ("CFG-001", "critical"),
+        ("RT-001", "high"),
+        ("CODE-002", "high"),
+        ("IAM-005", "high"),
+        ("NET-001", "high"),
+    ]:
         assert expected in got, expected
 
 

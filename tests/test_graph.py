@@ -91,8 +91,10 @@ def test_enis_are_shared_by_subnet_and_group_set_regardless_of_order(write_model
 
 def test_eni_per_account(write_model) -> None:
     text = FULL.replace("  d:\n    runtime: python3.12\n", "  d:\n    account: partner\n    runtime: python3.12\n")
-    text = text.replace("vpc: {vpc: core, subnets: [a], security_groups: [fn-sg]}",
-                        "vpc: {vpc: core, subnets: [a, b], security_groups: [other-sg, fn-sg]}")
+    text = text.replace(
+        "vpc: {vpc: core, subnets: [a], security_groups: [fn-sg]}",
+        "vpc: {vpc: core, subnets: [a, b], security_groups: [other-sg, fn-sg]}",
+    )
     tg = graph_of(write_model, text)
     assert "eni:partner/core/a/fn-sg+other-sg" in tg.enis
     assert len(tg.enis) == 4
@@ -113,7 +115,10 @@ def test_boundaries_and_crossings(write_model) -> None:
     assert edges[("account:partner", "function:c", "invokes")]["crosses"] == ["account:partner", "account:prod"]
     assert edges[("internet", "function:c", "invokes")]["crosses"] == ["internet", "account:prod"]
     assert edges[("ee:c", "internet", "egress")]["crosses"] == [
-        "aws:lambda-service-vpc", "aws:lambda-service", "internet"]
+        "aws:lambda-service-vpc",
+        "aws:lambda-service",
+        "internet",
+    ]
     assert edges[("function:a", "resource:table", "calls")]["crosses"] == []
     assert edges[("function:a", "function:c", "invokes")]["mode"] == "async"
     assert edges[("layer:utils", "internet", "shares_with")]["crosses"] == ["account:prod", "internet"]

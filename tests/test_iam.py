@@ -55,7 +55,9 @@ def test_resource_references() -> None:
     assert not resource_matches("function:charge", "function:refund")
     assert resource_matches("function:ch*", "function:charge")
     assert resource_matches("arn:aws:lambda:eu-west-1:111122223333:function:charge", "function:charge", "111122223333")
-    assert not resource_matches("arn:aws:lambda:eu-west-1:999999999999:function:charge", "function:charge", "111122223333")
+    assert not resource_matches(
+        "arn:aws:lambda:eu-west-1:999999999999:function:charge", "function:charge", "111122223333"
+    )
     assert resource_matches("arn:aws:dynamodb:eu-west-1:111122223333:table/payments", "table:payments")
 
 
@@ -83,28 +85,38 @@ def test_unknown_managed_policy_is_recorded() -> None:
 
 
 def test_explicit_deny_wins() -> None:
-    rp = policy(statements=[
-        {"effect": "Allow", "actions": ["lambda:*"], "resources": ["*"]},
-        {"effect": "Deny", "actions": ["lambda:UpdateFunctionCode"], "resources": ["*"]},
-    ])
+    rp = policy(
+        statements=[
+            {"effect": "Allow", "actions": ["lambda:*"], "resources": ["*"]},
+            {"effect": "Deny", "actions": ["lambda:UpdateFunctionCode"], "resources": ["*"]},
+        ]
+    )
     assert not rp.can("lambda:UpdateFunctionCode", "function:x")
     assert rp.can("lambda:UpdateFunctionConfiguration", "function:x")
 
 
 def test_deny_on_one_resource_only() -> None:
-    rp = policy(statements=[
-        {"effect": "Allow", "actions": ["lambda:UpdateFunctionCode"], "resources": ["*"]},
-        {"effect": "Deny", "actions": ["lambda:UpdateFunctionCode"], "resources": ["function:admin"]},
-    ])
+    rp = policy(
+        statements=[
+            {"effect": "Allow", "actions": ["lambda:UpdateFunctionCode"], "resources": ["*"]},
+            {"effect": "Deny", "actions": ["lambda:UpdateFunctionCode"], "resources": ["function:admin"]},
+        ]
+    )
     assert not rp.can("lambda:UpdateFunctionCode", "function:admin")
     assert rp.can("lambda:UpdateFunctionCode", "function:other")
 
 
 def test_conditional_deny_does_not_count_as_certain() -> None:
-    rp = policy(statements=[
-        {"effect": "Allow", "actions": ["lambda:*"]},
-        {"effect": "Deny", "actions": ["lambda:*"], "conditions": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}},
-    ])
+    rp = policy(
+        statements=[
+            {"effect": "Allow", "actions": ["lambda:*"]},
+            {
+                "effect": "Deny",
+                "actions": ["lambda:*"],
+                "conditions": {"Bool": {"aws:MultiFactorAuthPresent": "false"}},
+            },
+        ]
+    )
     assert rp.can("lambda:UpdateFunctionCode", "function:x")
 
 
@@ -112,11 +124,16 @@ def test_permission_boundary_caps_effective_actions() -> None:
     rp = policy(
         managed_policies=["AWSLambdaVPCAccessExecutionRole"],
         statements=[{"effect": "Allow", "actions": ["dynamodb:*", "s3:*"], "resources": ["*"]}],
-        permission_boundary={"statements": [
-            {"effect": "Allow", "actions": ["dynamodb:*", "logs:*"], "resources": ["*"]},
-            {"effect": "Allow", "actions": ["ec2:CreateNetworkInterface"],
-             "resources": ["arn:aws:ec2:eu-west-1:111122223333:subnet/subnet-1"]},
-        ]},
+        permission_boundary={
+            "statements": [
+                {"effect": "Allow", "actions": ["dynamodb:*", "logs:*"], "resources": ["*"]},
+                {
+                    "effect": "Allow",
+                    "actions": ["ec2:CreateNetworkInterface"],
+                    "resources": ["arn:aws:ec2:eu-west-1:111122223333:subnet/subnet-1"],
+                },
+            ]
+        },
     )
     assert rp.has_boundary
     assert rp.can("dynamodb:PutItem")
@@ -126,8 +143,10 @@ def test_permission_boundary_caps_effective_actions() -> None:
 
 
 def test_boundary_from_managed_policy() -> None:
-    rp = policy(statements=[{"effect": "Allow", "actions": ["*"]}],
-                permission_boundary={"managed_policy": "AWSLambda_ReadOnlyAccess"})
+    rp = policy(
+        statements=[{"effect": "Allow", "actions": ["*"]}],
+        permission_boundary={"managed_policy": "AWSLambda_ReadOnlyAccess"},
+    )
     assert rp.can("lambda:GetFunction")
     assert not rp.can("lambda:UpdateFunctionCode", "function:x")
 
@@ -146,7 +165,9 @@ def test_missing_from_compares_roles() -> None:
 
 
 def test_resource_scoped_grant() -> None:
-    rp = policy(statements=[{"effect": "Allow", "actions": ["lambda:UpdateFunctionCode"], "resources": ["function:web-*"]}])
+    rp = policy(
+        statements=[{"effect": "Allow", "actions": ["lambda:UpdateFunctionCode"], "resources": ["function:web-*"]}]
+    )
     assert rp.can("lambda:UpdateFunctionCode", "function:web-api")
     assert not rp.can("lambda:UpdateFunctionCode", "function:admin")
     assert not rp.can("lambda:UpdateFunctionCode", "*")

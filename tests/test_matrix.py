@@ -42,8 +42,13 @@ def owners(write_model, function: str, as_of: str = "2026-11-30") -> dict[str, s
 
 def test_zip_on_supported_managed_runtime(write_model) -> None:
     assert owners(write_model, "runtime: python3.12") == {
-        "infrastructure": "AWS", "execution-environment": "AWS", "runtime": "AWS", "networking": "AWS",
-        "configuration": "Customer", "code": "Customer", "iam": "Customer",
+        "infrastructure": "AWS",
+        "execution-environment": "AWS",
+        "runtime": "AWS",
+        "networking": "AWS",
+        "configuration": "Customer",
+        "code": "Customer",
+        "iam": "Customer",
     }
 
 
@@ -73,7 +78,8 @@ def test_deprecated_managed_runtime_is_shared_with_an_upgrade_duty(write_model) 
     c, _ = cells(write_model, "runtime: python3.8")
     assert c["runtime"].owner == "Shared" and c["runtime"].shifts == ["runtime-deprecated"]
     assert c["runtime"].duties[0].text == (
-        "Upgrade runtime python3.8 (deprecated 2024-10-14; create blocked 2027-02-01; update blocked 2027-03-03)")
+        "Upgrade runtime python3.8 (deprecated 2024-10-14; create blocked 2027-02-01; update blocked 2027-03-03)"
+    )
 
 
 def test_lifecycle_follows_as_of(write_model) -> None:
@@ -109,13 +115,20 @@ def test_vpc_attachment_shares_networking_with_named_duties(write_model) -> None
     assert net.owner == "Shared" and net.shifts == ["vpc-attached"]
     sizing = net.duties[0]
     assert sizing.text == "Size subnets a, b for the Hyperplane ENIs of (a, b / sg)"
-    assert sizing.elements == ["vpcs.core.subnets.a", "vpcs.core.subnets.b", "eni:default/core/a/sg", "eni:default/core/b/sg"]
+    assert sizing.elements == [
+        "vpcs.core.subnets.a",
+        "vpcs.core.subnets.b",
+        "eni:default/core/a/sg",
+        "eni:default/core/b/sg",
+    ]
     assert sizing.team == "net"
     assert "Keep security group sg's egress narrow" in [d.text for d in net.duties]
 
 
 def test_vpc_function_caching_in_tmp(write_model) -> None:
-    got = owners(write_model, "runtime: python3.12\ntmp: {use: cache}\nvpc: {vpc: core, subnets: [a], security_groups: [sg]}")
+    got = owners(
+        write_model, "runtime: python3.12\ntmp: {use: cache}\nvpc: {vpc: core, subnets: [a], security_groups: [sg]}"
+    )
     assert (got["execution-environment"], got["networking"], got["runtime"]) == ("Shared", "Shared", "AWS")
 
 
@@ -128,7 +141,8 @@ def test_function_owners_override_model_responsibilities(write_model) -> None:
     c, a = cells(write_model, "runtime: python3.12\nowners: {code: sec}\nenvironment: {DB_PASSWORD: x}")
     assert {d.team for d in c["code"].duties} == {"sec"}
     assert [d.text for d in c["configuration"].duties if "DB_PASSWORD" in d.text] == [
-        "Rotate and move DB_PASSWORD out of environment variables"]
+        "Rotate and move DB_PASSWORD out of environment variables"
+    ]
     # iam has no team: its duties are unassigned and listed first by team
     assert all(d.team is None for d in c["iam"].duties)
     groups = a.matrix.by_team()
@@ -139,8 +153,15 @@ def test_json_contract(write_model) -> None:
     _, a = cells(write_model, "runtime: python3.8\nvpc: {vpc: core, subnets: [a], security_groups: [sg]}")
     data = json.loads(matrix_views.render(a, "function", "json"))
     assert list(data) == ["components", "functions", "unassigned"]
-    assert data["components"] == ["infrastructure", "execution-environment", "runtime", "networking",
-                                  "configuration", "code", "iam"]
+    assert data["components"] == [
+        "infrastructure",
+        "execution-environment",
+        "runtime",
+        "networking",
+        "configuration",
+        "code",
+        "iam",
+    ]
     cell = data["functions"]["f"]["runtime"]
     assert list(cell) == ["owner", "reasons", "duties"] and cell["owner"] == "Shared"
     assert list(cell["duties"][0]) == ["text", "elements", "team"]
@@ -151,7 +172,8 @@ def test_json_contract(write_model) -> None:
 
 def test_aggregate_counts_owners_and_reasons(write_model) -> None:
     text = BASE.format(as_of="2026-11-30", function="    runtime: python3.12") + (
-        "  g: {runtime: python3.8}\n  h: {package: image}\n")
+        "  g: {runtime: python3.8}\n  h: {package: image}\n"
+    )
     a = analyze(load_workload(write_model(text)))
     agg = a.matrix.aggregate()["runtime"]
     assert {o: e["count"] for o, e in agg.items()} == {"AWS": 1, "Shared": 2}

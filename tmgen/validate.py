@@ -170,9 +170,13 @@ class _References:
             return True
         names = list(choices)
         hint = did_you_mean(name, names) or (
-            f"known {what}s: {', '.join(names[:20])}{' …' if len(names) > 20 else ''}" if names else f"no {what}s are defined"
+            f"known {what}s: {', '.join(names[:20])}{' …' if len(names) > 20 else ''}"
+            if names
+            else f"no {what}s are defined"
         )
-        self.p.error(self.doc.value_location(path), f"{format_path(path)}: unknown {what} '{name}'", hint, format_path(path))
+        self.p.error(
+            self.doc.value_location(path), f"{format_path(path)}: unknown {what} '{name}'", hint, format_path(path)
+        )
         return False
 
     def team(self, path: PathT, name: str | None) -> None:
@@ -281,7 +285,8 @@ class _References:
                 if sub.free_ips is not None and sub.free_ips > max(snet.num_addresses - 5, 0):
                     self.p.error(
                         self.doc.value_location(spath + ("free_ips",)),
-                        f"{format_path(spath)}: free_ips {sub.free_ips} exceeds the {max(snet.num_addresses - 5, 0)} usable addresses of {sub.cidr}",
+                        f"{format_path(spath)}: free_ips {sub.free_ips} exceeds the "
+                        f"{max(snet.num_addresses - 5, 0)} usable addresses of {sub.cidr}",
                         path=format_path(spath),
                     )
             for gname, sg in vpc.security_groups.items():
@@ -306,7 +311,8 @@ class _References:
                 if self.policies and short not in self.policies:
                     self.p.warn(
                         self.doc.value_location(base + ("managed_policies", j)),
-                        f"roles.{name}: managed policy '{pol}' is not in tmgen's knowledge base; its actions count as unknown",
+                        f"roles.{name}: managed policy '{pol}' is not in tmgen's knowledge base; "
+                        "its actions count as unknown",
                         did_you_mean(short, self.policies),
                         f"roles.{name}.managed_policies[{j}]",
                     )

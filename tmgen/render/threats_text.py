@@ -30,6 +30,6 @@ def markdown(analysis: Any, min_severity: str = "info") -> str:
             )
         out.append(
             f"| {f.severity} | {f.rule} | {md_cell(f.title)} | {md_cell(f.element)} | "
-            f"{md_cell(f'{f.location.file}:{f.location.line}:{f.location.column}')} | {md_cell(f.team or 'unassigned')} | {acc} |"
+            f"{md_cell(str(f.location))} | {md_cell(f.team or 'unassigned')} | {acc} |"
         )
     return "\n".join(out) + "\n"

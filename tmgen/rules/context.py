@@ -45,9 +45,9 @@ class RuleContext:
         self.knowledge = kb
         self.as_of = as_of
         self.our_account_ids = {a.id for a in w.accounts.values() if a.id and not a.external}
-        self.deployment_roles = {
-            name for name, r in w.roles.items() if r.kind == "deployment"
-        } | set(w.deployment.roles if w.deployment else [])
+        self.deployment_roles = {name for name, r in w.roles.items() if r.kind == "deployment"} | set(
+            w.deployment.roles if w.deployment else []
+        )
         self.role_users: dict[str, list[str]] = {}
         for name, fn in w.functions.items():
             if fn.role:
@@ -111,14 +111,19 @@ class RuleContext:
             if permission_is_public(p):
                 out.append({"via": "permission with principal *", "element": f"{base}.permissions[{j}]"})
             elif self.principal_is_account(p.principal) and self.is_external_account(p.principal):
-                out.append({"via": f"permission for external account {p.principal}", "element": f"{base}.permissions[{j}]"})
+                out.append(
+                    {"via": f"permission for external account {p.principal}", "element": f"{base}.permissions[{j}]"}
+                )
         for j, t in enumerate(fn.triggers):
             el = f"{base}.triggers[{j}]"
             src = w.resources.get(t.source) if t.source else None
             if t.auth == "none":
                 out.append({"via": f"{t.type} trigger with auth none", "element": el})
-            elif src is not None and (src.exposure == "public" or src.public) and t.auth is None and t.type in (
-                "api_gateway", "http_api", "alb", "function_url"
+            elif (
+                src is not None
+                and (src.exposure == "public" or src.public)
+                and t.auth is None
+                and t.type in ("api_gateway", "http_api", "alb", "function_url")
             ):
                 out.append({"via": f"{t.type} trigger from public {t.source} with no auth", "element": el})
             elif self.is_external_account(t.account) or (src is not None and self.is_external_account(src.account)):
@@ -152,11 +157,21 @@ class RuleContext:
                     continue
                 gained = self.graph.role_policies[role].missing_from(target)
                 if gained:
-                    out.append(Escalation(
-                        role, fname, fn.role, changing, gained,
-                        [f"role {role}", f"-can_modify-> function {fname}", f"-assumes-> role {fn.role}",
-                         f"holding {', '.join(gained[:5])}"],
-                    ))
+                    out.append(
+                        Escalation(
+                            role,
+                            fname,
+                            fn.role,
+                            changing,
+                            gained,
+                            [
+                                f"role {role}",
+                                f"-can_modify-> function {fname}",
+                                f"-assumes-> role {fn.role}",
+                                f"holding {', '.join(gained[:5])}",
+                            ],
+                        )
+                    )
         return out
 
     # -- escalation by creating a function (IAM-009, second half) ---------------------
@@ -177,7 +192,10 @@ class RuleContext:
             capped = rp.boundary is not None and not any(b.effect == "Allow" and b.names(create) for b in rp.boundary)
             if pass_grant is None or create_grant is None or denied or capped:
                 continue
-            out[role] = [f"role {role}", f"holding iam:PassRole on * ({pass_grant.source})",
-                         f"and {create} ({create_grant.source})",
-                         "-creates-> function -assumes-> any role that trusts Lambda"]
+            out[role] = [
+                f"role {role}",
+                f"holding iam:PassRole on * ({pass_grant.source})",
+                f"and {create} ({create_grant.source})",
+                "-creates-> function -assumes-> any role that trusts Lambda",
+            ]
         return out
