@@ -65,15 +65,24 @@ class Component(_Data):
     id: str
     name: str
     side: Literal["aws", "shared", "customer"]
+    default_owner: Literal["AWS", "Shared", "Customer"]
     covers: str
     aws_does: str = ""
     customer_does: str = ""
+
+
+class Shift(_Data):
+    component: str
+    owner: Literal["AWS", "Shared", "Customer"]
+    reason: str
 
 
 class ComponentsFile(_Data):
     source: str
     as_of: dt.date
     components: list[Component]
+    shifts: dict[str, Shift]
+    duties: dict[str, str]
 
 
 class Runtime(_Data):
@@ -91,19 +100,6 @@ class RuntimesFile(_Data):
     as_of: dt.date
     notes: list[str] = Field(default_factory=list)
     runtimes: dict[str, Runtime]
-
-
-class Shift(_Data):
-    component: str
-    owner: Literal["AWS", "Shared", "Customer"]
-    reason: str
-
-
-class OwnershipFile(_Data):
-    source: str
-    as_of: dt.date
-    shifts: dict[str, Shift]
-    duties: dict[str, str]
 
 
 class PolicyInfo(_Data):
@@ -129,10 +125,10 @@ class Knowledge:
             raise ValueError(f"model/components.yaml must list {COMPONENT_IDS}, has {ids}")
         self.components: dict[str, Component] = {c.id: c for c in comps.components}
         self.components_source = comps
-        self.ownership = OwnershipFile.model_validate(_read_yaml(self.root / "ownership.yaml"))
-        for sid, shift in self.ownership.shifts.items():
+        self.ownership = comps  # the shifts and duties live beside the components they move
+        for sid, shift in comps.shifts.items():
             if shift.component not in COMPONENT_IDS:
-                raise ValueError(f"model/ownership.yaml: shift {sid} names unknown component {shift.component}")
+                raise ValueError(f"model/components.yaml: shift {sid} names unknown component {shift.component}")
         self.runtimes_file = RuntimesFile.model_validate(_read_yaml(self.root / "runtimes.yaml"))
         self.runtimes: dict[str, Runtime] = self.runtimes_file.runtimes
         self.rules: dict[str, RuleMeta] = {}
