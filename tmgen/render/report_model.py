@@ -272,6 +272,8 @@ class ArchitectureView:
 
 
 MAX_FUNCTION_NODES = 150
+# From this many functions on, the ENIs of a subnet are drawn as one node too.
+VERY_LARGE_MODEL = 3000
 
 
 def function_groups(analysis: Any) -> dict[str, str]:
@@ -285,6 +287,8 @@ def function_groups(analysis: Any) -> dict[str, str]:
 
     def key(fn: Any, level: int) -> tuple[Any, ...]:
         net = (fn.vpc.vpc, tuple(fn.vpc.subnets), tuple(sorted(set(fn.vpc.security_groups)))) if fn.vpc else None
+        if level == 3:
+            return (w.account_of(fn), fn.vpc.vpc if fn.vpc else None)
         parts: list[Any] = [w.account_of(fn), net]
         if level < 2:
             parts.append(fn.role)
@@ -293,7 +297,7 @@ def function_groups(analysis: Any) -> dict[str, str]:
         return tuple(parts)
 
     out: dict[str, str] = {}
-    for level in range(3):
+    for level in range(4):
         firsts: dict[Any, str] = {}
         out = {name: firsts.setdefault(key(fn, level), name) for name, fn in w.functions.items()}
         if len(firsts) <= MAX_FUNCTION_NODES:
@@ -328,6 +332,8 @@ def _representative(analysis: Any, groups: dict[str, str], grouped: bool) -> dic
             rep[n] = (f"resource:{place}|{d.get('type')}", f"{d.get('type')} resources")
         elif kind == "role":
             rep[n] = (f"role:{place}|{d.get('role_kind')}", f"{d.get('role_kind')} roles")
+        elif kind == "hyperplane_eni" and len(analysis.workload.functions) >= VERY_LARGE_MODEL:
+            rep[n] = (f"eni:{place}", "Hyperplane ENIs")
         else:
             rep[n] = (n, d["label"])
     return rep
@@ -396,7 +402,7 @@ def architecture_view(analysis: Any, view: str | None = None) -> ArchitectureVie
                         + ("outside any VPC (open egress)" if attachment == "novpc" else "attached to customer VPCs"))
         elif vn.count > 1 and vn.kind == "function":
             vn.label = f"{vn.members[0]} +{vn.count - 1} more ({vn.count} functions)"
-        elif vn.count > 1 and vn.kind in ("trigger", "resource", "role"):
+        elif vn.count > 1 and vn.kind in ("trigger", "resource", "role", "hyperplane_eni"):
             vn.label = f"{vn.label} (x{vn.count})"
 
     edges: dict[tuple[str, str, str], ViewEdge] = {}
