@@ -237,7 +237,8 @@ def test_hostile_yaml_is_rejected_cheaply(tmp_path: Path, text: str, message: st
     errors = errors_of(path)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert message in errors[0]
+    # newer libyaml builds stop deep nesting themselves; either way it is a located rejection
+    assert message in errors[0] or "maximum nesting depth" in errors[0]
     assert peak < 50 * 1024 * 1024
 
 
