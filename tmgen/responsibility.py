@@ -60,6 +60,7 @@ class Cell:
     reasons: list[str] = field(default_factory=list)
     shifts: list[str] = field(default_factory=list)
     duties: list[Duty] = field(default_factory=list)
+    decisive: list[str] = field(default_factory=list)  # the shifts that gave the owner
 
     @property
     def team(self) -> str | None:
@@ -101,7 +102,7 @@ class Matrix:
                 entry = owners.setdefault(cell.owner, {"count": 0, "reasons": Counter(), "functions": []})
                 entry["count"] += 1
                 entry["functions"].append(fn)
-                for s in cell.shifts:
+                for s in cell.decisive:
                     entry["reasons"][s] += 1
             out[comp] = {o: owners[o] for o in sorted(owners, key=OWNER_ORDER.__getitem__)}
         return out
@@ -160,6 +161,9 @@ class _CellBuilder:
         cell = self.cells.setdefault(s.component, Cell(owner=s.owner))
         if OWNER_ORDER[s.owner] > OWNER_ORDER[cell.owner]:
             cell.owner = s.owner
+            cell.decisive = []
+        if s.owner == cell.owner:
+            cell.decisive.append(shift_id)
         cell.reasons.append(s.reason.format(**{**self.fields, **extra}))
         cell.shifts.append(shift_id)
 
