@@ -41,6 +41,7 @@ docs: $(BIN)/tmgen
 
 golden: $(BIN)/tmgen
 	$(BIN)/python scripts/update_golden.py
+	TMGEN_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_matrix.py -k golden
 
 bench: $(BIN)/tmgen
 	$(BIN)/python benchmarks/bench.py

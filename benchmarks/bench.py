@@ -1,5 +1,6 @@
 """Times each stage of the analysis (load + validate, graph, matrix, threats) and its peak
-memory for synthetic models of 100, 1,000 and 10,000 functions; prints a table."""
+memory for synthetic models of 100, 1,000 and 10,000 functions, then the whole `tmgen build`
+(every output, diagrams included) for the same sizes; prints two tables."""
 
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ def measure(n: int, workdir: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("sizes", nargs="*", type=int, default=[100, 1000, 10000])
+    parser.add_argument("--no-build", action="store_true", help="only the analysis stages")
     args = parser.parse_args()
     print(
         f"{'functions':>9} {'MB file':>8} {'load+validate':>14} {'graph':>7} {'matrix':>7} {'threats':>8} "
@@ -67,6 +69,11 @@ def main() -> None:
                 f"{n:>9} {d['bytes'] / 1e6:>8.1f} {d['load']:>13.2f}s {d['graph']:>6.2f}s {d['matrix']:>6.2f}s "
                 f"{d['threats']:>7.2f}s {total:>6.2f}s {total / n * 1e6:>7.0f} {d['findings']:>9} {d['peak_mb']:>8.0f}"
             )
+
+
+    if not args.no_build:
+        print()
+        subprocess.run([sys.executable, str(HERE / "bench_build.py"), *map(str, args.sizes)], check=False)
 
 
 if __name__ == "__main__":

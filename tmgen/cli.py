@@ -398,7 +398,10 @@ def diagram(model: Path, output: Path, view: str, as_of: dt.date | None, source_
         raise click.BadParameter(
             f"'{view}' is not a view; use architecture, responsibility, account=NAME or vpc=NAME", param_hint="--view"
         )
-    data = diagram_mod.render_file(a, output, part, kind)
+    try:
+        data = diagram_mod.render_file(a, output, part, kind)
+    except (ValueError, diagram_mod.DiagramError) as exc:
+        raise InputProblem(str(exc)) from None
     write_file(output, data)
     click.echo(f"wrote {output}", err=True)
 

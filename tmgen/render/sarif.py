@@ -11,7 +11,6 @@ SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 # GitHub code scanning orders alerts by this property (0.0-10.0).
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
-HELP_URI = "https://github.com/tmgen/tmgen/blob/main/docs/rules.md#{anchor}"
 
 
 def _descriptor(meta: Any) -> dict[str, Any]:
@@ -24,7 +23,7 @@ def _descriptor(meta: Any) -> dict[str, Any]:
         "shortDescription": {"text": meta.title},
         "fullDescription": {"text": meta.description},
         "help": {"text": help_text, "markdown": help_text},
-        "helpUri": meta.references[0].url if meta.references else HELP_URI.format(anchor=meta.id.lower()),
+        **({"helpUri": meta.references[0].url} if meta.references else {}),
         "defaultConfiguration": {"level": LEVELS[meta.severity]},
         "properties": {
             "tags": ["security", meta.component] + [f"STRIDE-{s}" for s in meta.stride],
@@ -68,7 +67,6 @@ def sarif_data(analysis: Any) -> dict[str, Any]:
         "runs": [{
             "tool": {"driver": {
                 "name": "tmgen", "version": __version__, "semanticVersion": __version__,
-                "informationUri": "https://github.com/tmgen/tmgen",
                 "rules": [_descriptor(rules[rid]) for rid in used],
             }},
             "results": results,
