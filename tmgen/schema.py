@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -23,15 +23,16 @@ from pydantic import (
 CUSTOMER_AREAS = ("networking", "iam", "configuration", "code", "runtime", "execution-environment")
 COMPONENT_IDS = ("infrastructure", "execution-environment", "runtime", "networking", "configuration", "code", "iam")
 CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
-GUARDRAIL_CONTROLS = (
+GuardrailControl = Literal[
     "lambda-vpc-only",
     "lambda-subnets-only",
     "code-signing-required",
     "function-url-iam-only",
     "deny-cross-account-invoke",
     "layers-allowlist",
-)
-RESOURCE_TYPES = (
+]
+GUARDRAIL_CONTROLS: tuple[str, ...] = get_args(GuardrailControl)
+ResourceType = Literal[
     "dynamodb",
     "s3",
     "sqs",
@@ -51,8 +52,9 @@ RESOURCE_TYPES = (
     "stepfunctions",
     "http",
     "other",
-)
-TRIGGER_TYPES = (
+]
+RESOURCE_TYPES: tuple[str, ...] = get_args(ResourceType)
+TriggerType = Literal[
     "api_gateway",
     "http_api",
     "alb",
@@ -71,9 +73,8 @@ TRIGGER_TYPES = (
     "kafka",
     "stepfunctions",
     "other",
-)
-# Event sources whose invocations Lambda makes asynchronously (CFG-004).
-ASYNC_TRIGGER_TYPES = ("s3", "sns", "eventbridge", "schedule", "cloudwatch_logs", "iot", "cognito")
+]
+TRIGGER_TYPES: tuple[str, ...] = get_args(TriggerType)
 REF_PREFIXES = {
     "function": "functions",
     "layer": "layers",
@@ -237,14 +238,7 @@ class Vpc(Strict):
 
 
 class Guardrail(Strict):
-    control: Literal[
-        "lambda-vpc-only",
-        "lambda-subnets-only",
-        "code-signing-required",
-        "function-url-iam-only",
-        "deny-cross-account-invoke",
-        "layers-allowlist",
-    ]
+    control: GuardrailControl
     via: Literal["scp", "permission_boundary", "iam_condition"] = "scp"
     vpcs: list[str] | None = None
     description: str = ""
@@ -294,27 +288,7 @@ class Layer(Strict):
 
 
 class Resource(Strict):
-    type: Literal[
-        "dynamodb",
-        "s3",
-        "sqs",
-        "sns",
-        "kinesis",
-        "eventbridge",
-        "rds",
-        "elasticache",
-        "secretsmanager",
-        "ssm",
-        "kms",
-        "efs",
-        "api_gateway",
-        "http_api",
-        "alb",
-        "cognito",
-        "stepfunctions",
-        "http",
-        "other",
-    ]
+    type: ResourceType
     account: str | None = None
     description: str = ""
     data: Classification | None = None
@@ -379,26 +353,7 @@ class Permission(Strict):
 
 
 class Trigger(Strict):
-    type: Literal[
-        "api_gateway",
-        "http_api",
-        "alb",
-        "function_url",
-        "sqs",
-        "sns",
-        "s3",
-        "kinesis",
-        "dynamodb",
-        "eventbridge",
-        "schedule",
-        "cognito",
-        "cloudwatch_logs",
-        "iot",
-        "mq",
-        "kafka",
-        "stepfunctions",
-        "other",
-    ]
+    type: TriggerType
     source: str | None = Field(None, description="The resource that sends the events")
     auth: Literal["none", "iam", "cognito", "lambda", "jwt", "api_key"] | None = None
     account: str | None = Field(None, description="The account the events come from, when not the source's")
