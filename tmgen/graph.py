@@ -272,8 +272,8 @@ class _Builder:
                 self.edge(eid, INTERNET, "egress", via="nat")
             for svc in vpc.endpoints:
                 self.edge(eid, f"endpoint:{eni.vpc}/{svc}", "egress")
-            for sg in eni.security_groups:
-                for r in vpc.security_groups[sg].effective_egress():
+            for gname in eni.security_groups:
+                for r in vpc.security_groups[gname].effective_egress():
                     if r.to and r.to.startswith("sg:"):
                         self.edge(eid, f"sg:{eni.vpc}/{r.to[3:]}", "egress", ports=r.ports)
 

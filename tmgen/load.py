@@ -254,9 +254,9 @@ class _Builder:
         if handler is None:
             if isinstance(event, yaml.DocumentStartEvent):
                 self.documents += 1
-                if self.documents == 2:
-                    m = event.start_mark
-                    self.second_doc = (m.line + 1, m.column + 1)
+                mark = event.start_mark
+                if self.documents == 2 and mark is not None:
+                    self.second_doc = (mark.line + 1, mark.column + 1)
             return
         if self.documents > 1:
             return

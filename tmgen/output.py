@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -23,7 +24,7 @@ def write_file(path: str | Path, content: str | bytes) -> None:
         raise
 
 
-def write_directory(path: str | Path, files: dict[str, str | bytes]) -> None:
+def write_directory(path: str | Path, files: Mapping[str, str | bytes]) -> None:
     """Replaces the files of directory `path` with `files` (name -> content) in one step:
     everything is written to a sibling directory first, which then takes the place of
     the old one. Files in `path` that are not in `files` are left alone."""

@@ -215,7 +215,7 @@ class SecurityGroup(Strict):
 
     def effective_egress(self) -> list[SgRule]:
         if self.egress is None:
-            return [SgRule(to="0.0.0.0/0", ports="all", protocol="all")]
+            return [SgRule.model_validate({"to": "0.0.0.0/0", "ports": "all", "protocol": "all"})]
         return self.egress
 
 
@@ -431,7 +431,7 @@ class Function(Strict):
         return (self.image or Image()).base
 
     def is_custom_runtime(self) -> bool:
-        return self.package == "zip" and bool(self.runtime) and self.runtime.startswith("provided")
+        return self.package == "zip" and (self.runtime or "").startswith("provided")
 
 
 class Pipeline(Strict):
