@@ -140,3 +140,41 @@ def test_internal_error_exit_3(monkeypatch, write_model, run_cli) -> None:
     res = run_cli("validate", str(write_model(GOOD)))
     assert res.code == 3
     assert "internal error: kaboom" in res.err and "please report it" in res.err
+
+
+def test_build_writes_the_full_set_atomically(tmp_path: Path, run_cli, monkeypatch) -> None:
+    import tmgen.output
+    from tmgen.render import diagram
+
+    model = str(ROOT / "examples" / "seed-vpc-pattern.yaml")
+    out = tmp_path / "out"
+    res = run_cli("build", model, "-o", str(out))
+    assert res.code == 0 and "drawing diagrams" in res.err
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(["index.html", "threat-model.md", "responsibility.md", "architecture.svg",
+                            "responsibility.svg", "architecture.mmd", "findings.json", "findings.sarif",
+                            "findings.csv", "matrix.json", "matrix.csv", "graph.json"])
+    first = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert run_cli("build", model, "-o", str(out)).code == 0
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == first  # byte-identical rebuild
+    (out / "notes.txt").write_text("mine")
+
+    # a build that fails while writing leaves the directory as it was
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(tmgen.output.Path, "write_bytes", broken)
+    assert run_cli("build", model, "-o", str(out)).code == 3
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.name != "notes.txt"} == first
+
+    # without Graphviz the SVGs give way to .dot files; unrelated files stay
+    def missing(*args, **kwargs):
+        raise diagram.GraphvizMissing("Graphviz `dot` was not found")
+
+    monkeypatch.setattr(diagram, "to_bytes", missing)
+    res = run_cli("build", model, "-o", str(out))
+    assert res.code == 0 and "apt-get install graphviz" in res.err
+    names = {p.name for p in out.iterdir()}
+    assert {"architecture.dot", "responsibility.dot", "notes.txt", "index.html"} <= names
+    assert "architecture.svg" not in names

@@ -442,14 +442,14 @@ def build(
       tmgen build template.yaml -o docs/security --fail-on high
     """
     from tmgen.output import write_directory
-    from tmgen.render.build import build_outputs
+    from tmgen.render.build import OUTPUT_NAMES, build_outputs
 
     a = run_analysis(model, as_of, source_format)
     click.echo(f"analysed {a.name}: {len(a.workload.functions)} functions, {len(a.findings)} findings", err=True)
-    result = build_outputs(a, stamp)
+    result = build_outputs(a, stamp, progress=lambda stage: click.echo(f"{stage}…", err=True))
     for message in result.messages:
         click.echo(message, err=True)
-    write_directory(output, result.files)
+    write_directory(output, result.files, replaces=OUTPUT_NAMES)
     click.echo(f"wrote {len(result.files)} files to {output}", err=True)
     _fail_on(a, fail_on)
 

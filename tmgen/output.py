@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 
@@ -24,10 +24,11 @@ def write_file(path: str | Path, content: str | bytes) -> None:
         raise
 
 
-def write_directory(path: str | Path, files: Mapping[str, str | bytes]) -> None:
+def write_directory(path: str | Path, files: Mapping[str, str | bytes], replaces: Iterable[str] = ()) -> None:
     """Replaces the files of directory `path` with `files` (name -> content) in one step:
     everything is written to a sibling directory first, which then takes the place of
-    the old one. Files in `path` that are not in `files` are left alone."""
+    the old one. Files named in `replaces` but not in `files` are removed; any other file
+    already in `path` is kept."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
@@ -36,6 +37,9 @@ def write_directory(path: str | Path, files: Mapping[str, str | bytes]) -> None:
             if not target.is_dir():
                 raise NotADirectoryError(f"{target} exists and is not a directory")
             shutil.copytree(target, staging, dirs_exist_ok=True)
+        for name in replaces:
+            if name not in files:
+                (staging / name).unlink(missing_ok=True)
         for name, content in files.items():
             dest = staging / name
             dest.parent.mkdir(parents=True, exist_ok=True)
