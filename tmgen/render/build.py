@@ -20,7 +20,6 @@ from tmgen.render import (
 )
 from tmgen.render.report_model import report_context
 
-
 # Every name a build may write: a rebuild removes the ones it no longer writes (an SVG
 # replaced by its .dot when Graphviz is gone), and leaves any other file alone.
 OUTPUT_NAMES = (
