@@ -34,6 +34,7 @@ test: $(BIN)/tmgen graphviz
 lint: $(BIN)/tmgen
 	$(BIN)/ruff check tmgen tests benchmarks scripts
 	$(BIN)/ruff format --check tmgen
+	$(BIN)/mypy tmgen
 
 docs: $(BIN)/tmgen
 	$(BIN)/tmgen rules --format md -o docs/rules.md

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tmgen.importers import detect
+from tmgen.importers import detect, import_path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -267,3 +267,74 @@ def test_nested_stacks_and_applications_are_followed(imported) -> None:  # type:
     assert r.locations["functions.Reports-Send"].file.endswith("nested/child.yaml")
     assert warning_lines(r, "not a local file") == [16]
     assert warning_lines(r, "includes itself") == [22]
+
+
+def test_malformed_event_properties_and_resource_types_are_located_warnings(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        """AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Weird:
+    Type: [AWS::SQS::Queue]
+    Properties:
+      QueueName: q
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Environment:
+        Variables:
+          QUEUE: !GetAtt Weird.QueueName
+      Events:
+        Tick:
+          Type: Schedule
+          Properties: rate(1 minute)
+        Nightly:
+          Type: Schedule
+          Properties:
+"""
+    )
+    r = import_path(template)
+    assert warning_lines(r, "has no Type") == [4]
+    assert warning_lines(r, "are not a mapping") == [18]
+    assert not warning_lines(r, "cannot evaluate")
+    fn = r.data["functions"]["Fn"]
+    assert fn["environment"]["QUEUE"] == "${Weird.QueueName}"
+    assert [t["type"] for t in fn["triggers"]] == ["schedule"]
+
+
+def test_nested_stack_parameters_that_are_not_a_mapping_are_a_located_warning(tmp_path: Path) -> None:
+    (tmp_path / "child.yaml").write_text(
+        """Parameters:
+  Channel:
+    Type: String
+    Default: email
+Resources:
+  Send:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Environment:
+        Variables:
+          CHANNEL: !Ref Channel
+"""
+    )
+    parent = tmp_path / "parent.yaml"
+    parent.write_text(
+        """Transform: AWS::Serverless-2016-10-31
+Resources:
+  Notifier:
+    Type: AWS::Serverless::Application
+    Properties:
+      Location: child.yaml
+      Parameters: Channel=sms
+"""
+    )
+    r = import_path(parent)
+    assert warning_lines(r, "Parameters of nested stack Notifier are not a mapping") == [7]
+    assert r.data["functions"]["Notifier-Send"]["environment"] == {"CHANNEL": "email"}

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tmgen.importers import detect
+import pytest
+
+from tmgen.errors import ModelInvalid
+from tmgen.importers import detect, import_path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -87,3 +90,66 @@ def test_show_json_with_modules_and_count(imported) -> None:  # type: ignore[no-
     assert role["statements"][0]["actions"] == ["s3:GetObject"]
     assert role["managed_policies"] == ["AWSLambdaSQSQueueExecutionRole"]
     assert r.locations["functions.workers-worker-0"].line == 41
+
+
+def test_policy_document_blocks_without_test_or_type_are_located_warnings(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        """resource "aws_lambda_function" "fn" {
+  function_name = "fn"
+  runtime       = "python3.12"
+  handler       = "app.handler"
+  role          = aws_iam_role.exec.arn
+}
+
+resource "aws_iam_role" "exec" {
+  name = "exec"
+}
+
+data "aws_iam_policy_document" "doc" {
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["*"]
+    condition {
+      test     = ["StringEquals"]
+      variable = "aws:SourceAccount"
+      values   = ["123456789012"]
+    }
+    condition {
+      variable = "aws:SourceVpc"
+      values   = ["vpc-1"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["true"]
+    }
+    principals {
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "inline" {
+  role   = aws_iam_role.exec.id
+  policy = data.aws_iam_policy_document.doc.json
+}
+"""
+    )
+    r = import_path(tmp_path)
+    problems = [(w.location.line, w.message) for w in r.warnings if "policy document doc" in w.message]
+    assert problems == [
+        (12, "policy document doc: condition 1 of statement 1 has no test or variable; skipped"),
+        (12, "policy document doc: condition 2 of statement 1 has no test or variable; skipped"),
+        (12, "policy document doc: principals 1 of statement 1 have no type; skipped"),
+    ]
+    (stmt,) = r.data["roles"]["exec"]["statements"]
+    assert stmt["actions"] == ["s3:GetObject"]
+    assert stmt["conditions"] == {"Bool": {"aws:SecureTransport": ["true"]}}
+
+
+def test_plan_whose_values_are_not_a_mapping_is_a_located_error(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.json"
+    plan.write_text('{"format_version": "1.0", "planned_values": ["not", "a", "mapping"]}')
+    with pytest.raises(ModelInvalid) as exc:
+        import_path(plan)
+    assert "declares no Lambda function" in exc.value.errors[0].message

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -284,7 +285,7 @@ class TemplateImporter:
             "AWS::Serverless::LayerVersion": "LayerVersion",
         }.get(res["Type"])
         glob = self.globals.get(section) if section else None
-        if isinstance(glob, dict):
+        if section and isinstance(glob, dict):
             merged = copy.deepcopy(glob)
             for k in glob:
                 origin.setdefault(k, ("Globals", section, k))
@@ -413,7 +414,7 @@ class TemplateImporter:
         ):
             for lid in self.of_type(*types):
                 self.guarded(lid, mapper)
-        relations = {
+        relations: dict[str, Callable[[str], None]] = {
             "AWS::Lambda::Permission": self._permission,
             "AWS::Lambda::Url": self._url,
             "AWS::Lambda::LayerVersionPermission": self._layer_permission,
@@ -433,13 +434,13 @@ class TemplateImporter:
             if not self.active.get(lid, True):
                 continue
             rtype = res["Type"]
-            mapper = relations.get(rtype) or {
+            relation = relations.get(rtype) or {
                 "AWS::S3::Bucket": self._bucket_notifications,
                 "AWS::SNS::Topic": self._topic_subscriptions,
                 "AWS::Cognito::UserPool": self._cognito_triggers,
             }.get(rtype)
-            if mapper is not None:
-                self.guarded(lid, mapper)
+            if relation is not None:
+                self.guarded(lid, relation)
             if (
                 rtype not in HANDLED_TYPES
                 and rtype not in RESOURCE_TYPES
@@ -453,7 +454,7 @@ class TemplateImporter:
                 )
         self.take_problems()
 
-    def guarded(self, lid: str, mapper: Any) -> None:
+    def guarded(self, lid: str, mapper: Callable[[str], None]) -> None:
         """Runs one resource's mapping; a malformed resource costs a warning, not the import."""
         try:
             mapper(lid)
@@ -874,7 +875,7 @@ class TemplateImporter:
         p = self.props(lid)
         if isinstance(p.get("Description"), str):
             fn["description"] = p["Description"]
-        code = p.get("Code") if isinstance(p.get("Code"), dict) else {}
+        code = _mapping(p.get("Code"))
         image = p.get("PackageType") == "Image" or "ImageUri" in p or "ImageUri" in code
         if image:
             fn["package"] = "image"
@@ -1149,8 +1150,7 @@ class TemplateImporter:
             managed.append(aws.SAM_XRAY)
         if isinstance(p.get("VpcConfig"), dict) and p["VpcConfig"]:
             managed.append(aws.SAM_VPC)
-        events = p.get("Events") if isinstance(p.get("Events"), dict) else {}
-        for event in events.values():
+        for event in _mapping(p.get("Events")).values():
             etype = str(event.get("Type", "")).lower() if isinstance(event, dict) else ""
             policy = aws.POLLER_POLICIES.get({"msk": "kafka"}.get(etype, etype))
             if policy and policy not in managed:
@@ -1182,19 +1182,19 @@ class TemplateImporter:
                 dest = destinations.get(which)
                 if not isinstance(dest, dict) or dest.get("Destination") is None:
                     continue
-                action = {
+                dest_action = {
                     "SQS": "sqs:SendMessage",
                     "SNS": "sns:Publish",
                     "Lambda": "lambda:InvokeFunction",
                     "EventBridge": "events:PutEvents",
                 }.get(str(dest.get("Type")))
-                if action:
+                if dest_action:
                     self.draft.append(
                         ("roles", name),
                         "statements",
                         {
                             "effect": "Allow",
-                            "actions": [action],
+                            "actions": [dest_action],
                             "resources": [self.iam_resource(dest["Destination"])],
                         },
                         self.loc(lid, "EventInvokeConfig"),
@@ -1635,7 +1635,12 @@ class TemplateImporter:
             if not isinstance(event, dict) or not isinstance(event.get("Type"), str):
                 self.draft.warn(loc, f"event {event_id} of {lid} has no Type; skipped")
                 continue
-            props = event.get("Properties") if isinstance(event.get("Properties"), dict) else {}
+            props = event.get("Properties")
+            if props is None:
+                props = {}
+            elif not isinstance(props, dict):
+                self.draft.warn(loc, f"the Properties of event {event_id} of {lid} are not a mapping; ignored")
+                props = {}
             try:
                 self._sam_event(fname, event_id, event["Type"], props, loc)
             except (TypeError, ValueError, AttributeError, KeyError) as exc:
@@ -1668,8 +1673,12 @@ class TemplateImporter:
                 )
                 self.draft.note(f"resources.{api}", "the API SAM creates for events that name none")
             auth = self._api_auth(api_ref, props.get("Auth"), http)
-            trigger = {"type": "http_api" if http else "api_gateway", "source": api, "auth": auth}
-            self.draft.append(("functions", fname), "triggers", trigger, loc)
+            self.draft.append(
+                ("functions", fname),
+                "triggers",
+                {"type": "http_api" if http else "api_gateway", "source": api, "auth": auth},
+                loc,
+            )
             method = str(props.get("Method", "*")).upper().replace("ANY", "*")
             path = str(props.get("Path", "/*"))
             api_text = "${" + (api_ref.resource if isinstance(api_ref, Deferred) and api_ref.resource else api) + "}"
@@ -1751,8 +1760,8 @@ class TemplateImporter:
         else:
             glob = self.globals.get("HttpApi" if http else "Api")
             api_props = glob if isinstance(glob, dict) else {}
-        api_auth = api_props.get("Auth") if isinstance(api_props.get("Auth"), dict) else {}
-        authorizers = api_auth.get("Authorizers") if isinstance(api_auth.get("Authorizers"), dict) else {}
+        api_auth = _mapping(api_props.get("Auth"))
+        authorizers = _mapping(api_auth.get("Authorizers"))
         chosen = api_auth.get("DefaultAuthorizer")
         key_required = api_auth.get("ApiKeyRequired") in (True, "true")
         if isinstance(event_auth, dict):
@@ -1802,7 +1811,14 @@ class TemplateImporter:
         if not isinstance(doc.data, dict):
             self.draft.warn(self.rloc(lid), f"nested template {location} is not a mapping")
             return
-        params = p.get("Parameters") if isinstance(p.get("Parameters"), dict) else {}
+        params = p.get("Parameters")
+        if params is None:
+            params = {}
+        elif not isinstance(params, dict):
+            self.draft.warn(
+                self.loc(lid, "Parameters"), f"the Parameters of nested stack {lid} are not a mapping; ignored"
+            )
+            params = {}
         TemplateImporter(
             self.draft,
             doc,
@@ -1813,6 +1829,11 @@ class TemplateImporter:
             seen=self.seen,
             name_prefix=f"{self.name_prefix}{lid}-",
         ).run()
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """A block that should be a mapping; a missing or malformed one reads as empty."""
+    return value if isinstance(value, dict) else {}
 
 
 def _merge_globals(glob: Any, own: Any) -> Any:

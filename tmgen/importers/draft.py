@@ -262,15 +262,15 @@ class Draft:
                 _delete(data, _droppable(data, parse_path(broken[0].path)))
                 continue
             except ValidationError as exc:
-                error = exc.errors()[0]
-                path = tuple(p for p in error["loc"] if isinstance(p, str | int))
+                detail = exc.errors()[0]
+                path = tuple(p for p in detail["loc"] if isinstance(p, str | int))
                 path = _droppable(data, path)
                 if not path or path[0] in ("version", "workload") or path == ("functions",):
                     raise ModelInvalid(
                         [
                             ModelError(
                                 self.default_location,
-                                f"the imported model does not validate: {error['msg']}",
+                                f"the imported model does not validate: {detail['msg']}",
                                 f"at {format_path(path)}",
                             )
                         ]
@@ -278,7 +278,7 @@ class Draft:
                 where = format_path(path)
                 self.warn(
                     self.locations.get(where) or self._nearest_location(path),
-                    f"dropped {where} from the imported model: {error['msg']}",
+                    f"dropped {where} from the imported model: {detail['msg']}",
                 )
                 _delete(data, path)
         raise ModelInvalid([ModelError(self.default_location, "the imported model does not validate")])

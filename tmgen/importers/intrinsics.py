@@ -230,9 +230,11 @@ class Resolver:
         if name not in self.resources:
             self.problem(path, f"GetAtt of '{name}', which is not a resource of this template")
             return Deferred("${" + f"{name}.{attr}" + "}", parameter=name, reason=f"a dangling reference to {name}")
-        rtype = self.resources[name].get("Type") if isinstance(self.resources[name], dict) else None
-        mirrored = MIRRORED_ATTRIBUTES.get((rtype, attr))
-        props = self.resources[name].get("Properties") if isinstance(self.resources[name], dict) else None
+        resource = self.resources[name] if isinstance(self.resources[name], dict) else {}
+        rtype = resource.get("Type")
+        # A Type that is not a string (the importer warns and skips that resource) mirrors nothing
+        mirrored = MIRRORED_ATTRIBUTES.get((rtype, attr)) if isinstance(rtype, str) else None
+        props = resource.get("Properties")
         if mirrored and isinstance(props, dict) and mirrored in props:
             # Some attributes are the value of a property the template sets.
             value = self.resolve(props[mirrored], ("Resources", name, "Properties", mirrored))

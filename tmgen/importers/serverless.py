@@ -228,7 +228,8 @@ def import_serverless(path: Path) -> ImportResult:
             if (path / name).is_file():
                 path = path / name
                 break
-    doc = load_file(path, str(path), tag_handler(problems := []))
+    problems: list[tuple[Location, str]] = []
+    doc = load_file(path, str(path), tag_handler(problems))
     if not isinstance(doc.data, dict):
         raise ModelInvalid([ModelError(Location(doc.file, 1, 1), "a Serverless service file is a mapping")])
     service = doc.data.get("service")

@@ -20,7 +20,7 @@ MAX_FILES = 500
 REFERENCE = re.compile(r"^((?:module\.[\w-]+(?:\[[^\]]*\])?\.)*)(aws_[\w]+)\.([\w-]+)(\[[^\]]*\])?(?:\.([\w.]+))?$")
 
 # Terraform type -> CloudFormation type, for the resources that map one to one.
-RESOURCE_TYPES = {
+RESOURCE_TYPES: dict[str, tuple[str, dict[str, str | None]]] = {
     "aws_dynamodb_table": ("AWS::DynamoDB::Table", {"name": "TableName"}),
     "aws_s3_bucket": ("AWS::S3::Bucket", {"bucket": "BucketName"}),
     "aws_sqs_queue": ("AWS::SQS::Queue", {"name": "QueueName"}),
@@ -311,7 +311,11 @@ class HclReader:
             for dtype, items in block.items():
                 for dname, spec in (items or {}).items():
                     if dtype == "aws_iam_policy_document" and isinstance(spec, dict):
-                        self.documents[dname] = _policy_document(spec)
+                        self.documents[dname], problems = _policy_document(spec)
+                        if problems:
+                            loc = _find(text, name, f'data\\s+"{re.escape(dtype)}"\\s+"{re.escape(dname)}"')
+                            for problem in problems:
+                                self.draft.warn(loc, f"policy document {dname}: {problem}")
         for block in data.get("resource", []):
             for rtype, items in block.items():
                 for rname, spec in (items or {}).items():
@@ -338,10 +342,11 @@ def _find(text: str, file: str, pattern: str) -> Location:
     return Location(file, line, m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1)
 
 
-def _policy_document(spec: dict[str, Any]) -> dict[str, Any]:
-    """data "aws_iam_policy_document" -> an IAM policy document."""
+def _policy_document(spec: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """data "aws_iam_policy_document" -> an IAM policy document, plus the problems met on the way."""
     statements = []
-    for stmt in aws.as_list(spec.get("statement")):
+    problems: list[str] = []
+    for i, stmt in enumerate(aws.as_list(spec.get("statement"))):
         if not isinstance(stmt, dict):
             continue
         out: dict[str, Any] = {"Effect": stmt.get("effect", "Allow")}
@@ -355,19 +360,29 @@ def _policy_document(spec: dict[str, Any]) -> dict[str, Any]:
             if key in stmt:
                 out[field] = stmt[key]
         conditions: dict[str, Any] = {}
-        for cond in aws.as_list(stmt.get("condition")):
-            if isinstance(cond, dict):
-                conditions.setdefault(cond.get("test"), {})[cond.get("variable")] = cond.get("values")
+        for j, cond in enumerate(aws.as_list(stmt.get("condition"))):
+            if not isinstance(cond, dict):
+                continue
+            test, variable = cond.get("test"), cond.get("variable")
+            if not isinstance(test, str) or not isinstance(variable, str):
+                problems.append(f"condition {j + 1} of statement {i + 1} has no test or variable; skipped")
+                continue
+            conditions.setdefault(test, {})[variable] = cond.get("values")
         if conditions:
             out["Condition"] = conditions
         principals: dict[str, Any] = {}
-        for principal in aws.as_list(stmt.get("principals")):
-            if isinstance(principal, dict):
-                principals.setdefault(principal.get("type"), []).extend(aws.as_list(principal.get("identifiers")))
+        for j, principal in enumerate(aws.as_list(stmt.get("principals"))):
+            if not isinstance(principal, dict):
+                continue
+            ptype = principal.get("type")
+            if not isinstance(ptype, str):
+                problems.append(f"principals {j + 1} of statement {i + 1} have no type; skipped")
+                continue
+            principals.setdefault(ptype, []).extend(aws.as_list(principal.get("identifiers")))
         if principals:
             out["Principal"] = principals
         statements.append(out)
-    return {"Version": "2012-10-17", "Statement": statements}
+    return {"Version": "2012-10-17", "Statement": statements}, problems
 
 
 # -- terraform show -json ----------------------------------------------------------------------------
@@ -391,7 +406,9 @@ def _import_json(path: Path) -> ImportResult:
         for i, res in enumerate(module.get("resources") or []):
             if not isinstance(res, dict) or res.get("mode", "managed") != "managed":
                 continue
-            values = res.get("values") if isinstance(res.get("values"), dict) else {}
+            values = res.get("values")
+            if not isinstance(values, dict):
+                values = {}
             address = str(res.get("address", f"{res.get('type')}.{res.get('name')}"))
             # A plan leaves unknown values out; the configuration says what they refer to.
             for key, expr in config.get(re.sub(r"\[[^\]]*\]", "", address), {}).items():
@@ -407,8 +424,9 @@ def _import_json(path: Path) -> ImportResult:
         for j, child in enumerate(module.get("child_modules") or []):
             walk(child, path + ("child_modules", j))
 
-    root = (data.get(section) or {}).get("root_module")
-    if root is None:
+    block = data.get(section)
+    root = block.get("root_module") if isinstance(block, dict) else None
+    if not isinstance(root, dict):
         draft.warn(doc.locate(()), "no resources: this is neither a state nor a plan with planned values")
     walk(root, (section, "root_module"))
     Translator(draft, resources, {}, {}, {}, concrete=True).run()
@@ -475,7 +493,7 @@ class Translator:
         self.template: dict[str, Any] = {"Parameters": {}, "Resources": {}}
         self.doc = Document(draft.source, self.template)
         self.display: dict[str, str] = {}
-        self.physical: dict[str, tuple[str, str]] = {}  # concrete id / arn / name -> (lid, attribute)
+        self.physical: dict[str, tuple[str, str | None]] = {}  # concrete id / arn / name -> (lid, attribute)
         self._locals_depth = 0
 
     # -- values -------------------------------------------------------------------------------
@@ -958,7 +976,7 @@ class Translator:
 
 def _interpolations(text: str) -> list[tuple[int, int, str]]:
     """The ${...} of a string with their spans, braces and quoted strings inside them matched."""
-    out = []
+    out: list[tuple[int, int, str]] = []
     i = 0
     while True:
         start = text.find("${", i)
