@@ -82,14 +82,34 @@ def _ref_name(target: str) -> tuple[str, str]:
     return kind, name
 
 
-def resource_matches(pattern: str, target: str, account_id: str | None = None) -> bool:
+def action_service(action: str) -> str | None:
+    """`lambda:InvokeFunction` -> `lambda`; None for `*`, whose actions span every service."""
+    service, sep, _ = action.partition(":")
+    return service.lower() if sep and "*" not in service else None
+
+
+ALL_SERVICES = "*all*"  # the service of the action `*`: only resource `*` covers all of it
+
+
+def _other_service(pattern: str, service: str | None) -> bool:
+    """An ARN pattern of another service than the action's cannot cover its resources."""
+    if service is None or not pattern.startswith("arn:"):
+        return False
+    parts = _arn_parts(pattern)
+    return len(parts) > 2 and parts[2] not in ("", "*") and not _glob(parts[2]).fullmatch(service)
+
+
+def resource_matches(pattern: str, target: str, account_id: str | None = None, service: str | None = None) -> bool:
     """Whether a statement's resource pattern covers `target`.
 
     `target` is `*` (the question "on every resource"), a model reference such as
-    `function:charge`, or an ARN.
+    `function:charge`, or an ARN; `service` is the action's service, when known, so that
+    `arn:aws:s3:::*` is not mistaken for every Lambda function.
     """
     if pattern == "*":
         return True
+    if _other_service(pattern, service):
+        return False
     if target == "*":
         return resource_is_unbounded(pattern)
     if target.startswith("arn:"):
@@ -115,6 +135,15 @@ def resource_matches(pattern: str, target: str, account_id: str | None = None) -
     return _glob(last).fullmatch(name) is not None or res == "*"
 
 
+# An action pattern, or ("*", excluded) for a NotAction grant: "every action but these".
+ActionItem = tuple[str, tuple[str, ...] | None]
+
+
+def item_text(item: ActionItem) -> str:
+    pattern, excluded = item
+    return pattern if excluded is None else "NotAction " + ", ".join(excluded)
+
+
 @dataclass(frozen=True)
 class Grant:
     """One statement, normalised."""
@@ -136,8 +165,18 @@ class Grant:
             return not any(action_matches(p, pattern) or pattern_covers(pattern, p) for p in self.not_actions)
         return any(pattern_covers(p, pattern) for p in self.actions)
 
-    def on(self, target: str, account_id: str | None = None) -> bool:
-        return any(resource_matches(r, target, account_id) for r in self.resources)
+    def on(self, target: str, account_id: str | None = None, service: str | None = None) -> bool:
+        return any(resource_matches(r, target, account_id, service) for r in self.resources)
+
+    def covers_item(self, item: ActionItem) -> bool:
+        """Whether this grant names every action of `item` (see RolePolicy.items)."""
+        pattern, excluded = item
+        if excluded is None:
+            return self.covers_pattern(pattern)
+        if self.not_actions is None:
+            return any(a == "*" for a in self.actions)
+        # "everything but N" covers "everything but E" when it excludes no more than E does
+        return all(any(pattern_covers(e, n) for e in excluded) for n in self.not_actions)
 
     def action_text(self) -> str:
         if self.not_actions is not None:
@@ -204,15 +243,19 @@ class RolePolicy:
 
     def _denied(self, action: str, target: str) -> bool:
         # A conditional Deny may not apply, so only unconditional ones count.
-        return any(not d.conditional and d.names(action) and (d.on(target) or d.on("*")) for d in self.denies)
+        service = action_service(action)
+        return any(
+            not d.conditional and d.names(action) and d.on(target, self.account_id, service) for d in self.denies
+        )
 
     def _bounded(self, action: str, target: str) -> bool:
         if self.boundary is None:
             return True
+        service = action_service(action)
         return any(
-            b.effect == "Allow" and b.names(action) and b.on(target, self.account_id) for b in self.boundary
+            b.effect == "Allow" and b.names(action) and b.on(target, self.account_id, service) for b in self.boundary
         ) and not any(
-            b.effect == "Deny" and not b.conditional and b.names(action) and b.on(target, self.account_id)
+            b.effect == "Deny" and not b.conditional and b.names(action) and b.on(target, self.account_id, service)
             for b in self.boundary
         )
 
@@ -234,7 +277,10 @@ class RolePolicy:
             return self._grants[key]
         found = None
         if not self._denied(action, target) and self._bounded(action, target):
-            found = next((g for g in self.allows if g.names(action) and g.on(target, self.account_id)), None)
+            service = action_service(action)
+            found = next(
+                (g for g in self.allows if g.names(action) and g.on(target, self.account_id, service)), None
+            )
         self._grants[key] = found
         return found
 
@@ -256,30 +302,63 @@ class RolePolicy:
                     out.append((g, a))
         return out
 
-    def action_patterns(self) -> list[str]:
-        """The allowed action patterns, for comparing two roles."""
-        patterns: list[str] = []
-        for g in self.allows:
-            candidates = ["*"] if g.not_actions is not None else list(g.actions)
-            for a in candidates:
-                if self.boundary is not None and not any(
-                    b.effect == "Allow" and b.covers_pattern(a) for b in self.boundary
-                ):
-                    continue
-                if any(not d.conditional and d.covers_pattern(a) for d in self.denies):
-                    continue
-                if a not in patterns:
-                    patterns.append(a)
-        return patterns
+    def denies_everywhere(self, item: ActionItem) -> bool:
+        """An unconditional Deny that takes `item` away on every resource."""
+        pattern, excluded = item
+        if excluded is not None:
+            return False
+        service = action_service(pattern) or ALL_SERVICES
+        return any(not d.conditional and d.covers_pattern(pattern) and d.on("*", None, service) for d in self.denies)
 
-    def covers(self, pattern: str) -> bool:
-        return any(g.covers_pattern(pattern) for g in self.allows) and not any(
-            not d.conditional and d.covers_pattern(pattern) for d in self.denies
+    def bounded_item(self, item: ActionItem) -> bool:
+        return self.boundary is None or any(b.effect == "Allow" and b.covers_item(item) for b in self.boundary)
+
+    def items(self) -> list[ActionItem]:
+        """The allowed actions, as patterns (NotAction grants as "everything but"), after the
+        boundary and the Denies that apply everywhere: what comparing two roles needs."""
+        out: list[ActionItem] = []
+        for g in self.allows:
+            candidates: list[ActionItem] = (
+                [("*", g.not_actions)] if g.not_actions is not None else [(a, None) for a in g.actions]
+            )
+            for item in candidates:
+                if self.bounded_item(item) and not self.denies_everywhere(item) and item not in out:
+                    out.append(item)
+        return out
+
+    def action_patterns(self) -> list[str]:
+        return [item_text(i) for i in self.items()]
+
+    def covers(self, item: ActionItem | str) -> bool:
+        """Whether the role holds every action of `item` (its boundary and Denies applied)."""
+        if isinstance(item, str):
+            item = (item, None)
+        return (
+            any(g.covers_item(item) for g in self.allows)
+            and self.bounded_item(item)
+            and not self.denies_everywhere(item)
         )
 
     def missing_from(self, other: RolePolicy) -> list[str]:
-        """Action patterns that `other` holds and this role does not."""
-        return [p for p in other.action_patterns() if not self.covers(p)]
+        """Actions that `other` holds and this role does not."""
+        return [item_text(i) for i in other.items() if not self.covers(i)]
+
+    def pass_any_role_grant(self) -> Grant | None:
+        """iam:PassRole on every role: `*`, or every role of the role's own account
+        (`arn:aws:iam::ACCOUNT:role/*`), which is every role that can trust Lambda there."""
+        grant = self.grant_for("iam:PassRole", "*")
+        if grant is not None:
+            return grant
+        for g in self.allows:
+            if not g.names("iam:PassRole"):
+                continue
+            for r in g.resources:
+                m = re.fullmatch(r"arn:aws[\w-]*:iam::(\d{12}|\*)?:role/\*", r)
+                if m and (m.group(1) in (None, "*") or self.account_id in (None, m.group(1))):
+                    found = self.grant_for("iam:PassRole", f"arn:aws:iam::{m.group(1) or '*'}:role/*")
+                    if found is not None:
+                        return found
+        return None
 
 
 def policy_name(ref: str) -> str:

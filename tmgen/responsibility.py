@@ -4,6 +4,7 @@ duties the customer holds, with the team that holds each."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from tmgen.graph import TrustGraph
 from tmgen.knowledge import Knowledge
 from tmgen.lifecycle import UNKNOWN, RuntimeStatus, runtime_status
-from tmgen.schema import COMPONENT_IDS, Function, Workload
+from tmgen.schema import COMPONENT_IDS, EnvSecret, Function, Workload
 
 OWNER_ORDER = {"AWS": 0, "Shared": 1, "Customer": 2}
 AWS_SERVICE_TYPES = (
@@ -29,16 +30,35 @@ AWS_SERVICE_TYPES = (
 SECRET_WORDS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL", "ACCESS_KEY")
 
 
+# Names that say the value points at a secret rather than holding one.
+REFERENCE_SUFFIXES = ("_ARN", "_NAME", "_URL", "_URI", "_ID", "_PATH", "_ENDPOINT", "_HOST", "_REGION", "_TTL",
+                      "_FILE", "_ENABLED", "_LENGTH", "_EXPIRY", "_HEADER")
+CREDENTIALS_IN_URL = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.IGNORECASE)
+AWS_ACCESS_KEY_ID = re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")
+
+
 def secret_variables(fn: Function) -> list[str]:
-    """Environment variables that hold a secret: marked `{secret: true}`, or a literal
-    value under a secret-looking name."""
+    """Environment variables that hold a secret: marked `{secret: true}`; a literal string
+    under a secret-looking name (not a reference such as an ARN, a URL or a *_ARN / *_NAME
+    name); or a value that is a credential whatever its name (a URL with a password, an
+    AWS access key id)."""
     out = []
     for name, value in fn.environment.items():
-        if isinstance(value, dict) or hasattr(value, "secret"):
-            if getattr(value, "secret", False):
+        if isinstance(value, EnvSecret):
+            if value.secret:
                 out.append(name)
-        elif value not in (None, "") and any(word in name.upper() for word in SECRET_WORDS):
+            continue
+        if not isinstance(value, str) or not value:
+            continue  # numbers and booleans are settings, not secrets
+        if CREDENTIALS_IN_URL.match(value) or AWS_ACCESS_KEY_ID.search(value):
             out.append(name)
+            continue
+        upper = name.upper()
+        if not any(word in upper for word in SECRET_WORDS) or upper.endswith(REFERENCE_SUFFIXES):
+            continue
+        if value.startswith("arn:") or "://" in value:
+            continue  # points at the secret (or at a service), the safe pattern
+        out.append(name)
     return out
 
 

@@ -60,14 +60,14 @@ def foreign_layer(ctx: RuleContext) -> Iterator[Hit]:
             reasons: dict[str, str] = {}
             if layer.publisher == "third-party":
                 reasons["publisher"] = "third-party"
-            # AWS-published layers come from AWS-owned accounts, on AWS's side of the
-            # shared-responsibility model like the runtime itself: only a self-published
-            # layer held in an account outside the organisation counts as foreign.
-            elif layer.publisher == "self":
-                if layer.account_id and ctx.is_external_account(layer.account_id):
-                    reasons["account_id"] = layer.account_id
-                elif layer.account and ctx.is_external_account(layer.account):
-                    reasons["account"] = layer.account
+            # Any publisher's layer held in an account outside the model (an AWS-owned one
+            # included) runs inside the function with its role, and its versions change
+            # outside our control.
+            elif layer.account_id and ctx.is_external_account(layer.account_id):
+                reasons["account_id"] = layer.account_id
+                reasons["publisher"] = layer.publisher
+            elif layer.account and ctx.is_external_account(layer.account):
+                reasons["account"] = layer.account
             if reasons:
                 yield Hit(f"functions.{name}.layers[{j}]", {"layer": lname, **reasons})
 
@@ -96,6 +96,10 @@ def layer_publisher_outside_deployment(ctx: RuleContext) -> Iterator[Hit]:
         if rp is None:
             continue
         on_any = rp.can_any(LAYER_MODIFY_ACTIONS, "*")
+        # A layer the model does not list yet: only wildcard resources reach that name.
+        new_layer = rp.can_any(("lambda:PublishLayerVersion",), "layer:\x00new")
+        if new_layer and not on_any:
+            on_any = new_layer
         layers = {layer: actions for layer, mods in ctx.layer_modifiers.items()
                   for r, actions in mods if r == role}
         if not on_any and not layers:

@@ -32,9 +32,22 @@ class Escalation:
     path: list[str] = field(default_factory=list)
 
 
+def source_arn_narrows(arn: str | None) -> bool:
+    """Whether a source ARN limits who can trigger the grant. `*`, or an ARN ending in `:*`
+    with no account in it (`arn:aws:s3:::*`, `arn:aws:sns:*:*:*`), narrows nothing; one that
+    names an account still narrows to that account's resources."""
+    if not arn or arn == "*":
+        return False
+    if arn.endswith(":*"):
+        parts = arn.split(":", 5)
+        return len(parts) == 6 and bool(ACCOUNT_ID.match(parts[4]))
+    return True
+
+
 def permission_is_public(p: Permission) -> bool:
-    """Principal `*` with none of source_arn, source_account, org_id (IAM-001)."""
-    return p.principal == "*" and not (p.source_arn or p.source_account or p.org_id)
+    """Principal `*` with none of source_arn, source_account, org_id (IAM-001); a source ARN
+    that narrows nothing (`*`, `arn:aws:sns:*:*:*`) counts as none."""
+    return p.principal == "*" and not (source_arn_narrows(p.source_arn) or p.source_account or p.org_id)
 
 
 class RuleContext:
@@ -83,6 +96,19 @@ class RuleContext:
     def principal_is_account(self, principal: str) -> bool:
         return principal != "*" and not SERVICE_PRINCIPAL.match(principal)
 
+    def permission_external_account(self, p: Permission) -> str | None:
+        """The external account a permission lets in: its principal, or the account its
+        source_account or source_arn scopes it to (a service acting for that account)."""
+        if self.principal_is_account(p.principal) and self.is_external_account(p.principal):
+            return p.principal
+        if p.source_account and self.is_external_account(p.source_account):
+            return p.source_account
+        if p.source_arn and p.source_arn.startswith("arn:"):
+            parts = p.source_arn.split(":", 5)
+            if len(parts) == 6 and ACCOUNT_ID.match(parts[4]) and self.is_external_account(parts[4]):
+                return parts[4]
+        return None
+
     # -- per function ------------------------------------------------------------
     def status(self, fn: str) -> RuntimeStatus:
         return self.matrix.runtime[fn]
@@ -110,10 +136,9 @@ class RuleContext:
         for j, p in enumerate(fn.permissions):
             if permission_is_public(p):
                 out.append({"via": "permission with principal *", "element": f"{base}.permissions[{j}]"})
-            elif self.principal_is_account(p.principal) and self.is_external_account(p.principal):
-                out.append(
-                    {"via": f"permission for external account {p.principal}", "element": f"{base}.permissions[{j}]"}
-                )
+            elif self.permission_external_account(p):
+                out.append({"via": f"permission for external account {self.permission_external_account(p)}",
+                            "element": f"{base}.permissions[{j}]"})
         for j, t in enumerate(fn.triggers):
             el = f"{base}.triggers[{j}]"
             src = w.resources.get(t.source) if t.source else None
@@ -150,8 +175,8 @@ class RuleContext:
             fn = w.functions[fname]
             target = self.policy(fn.role)
             for role, actions in mods:
-                if role in self.deployment_roles:
-                    continue
+                if role in self.deployment_roles or role == fn.role:
+                    continue  # a role gains nothing by running code as itself
                 changing = [a for a in actions if a in CODE_CHANGE_ACTIONS]
                 if not changing or target is None:
                     continue
@@ -183,7 +208,7 @@ class RuleContext:
         for role, rp in self.graph.role_policies.items():
             if role in self.deployment_roles:
                 continue
-            pass_grant = rp.grant_for("iam:PassRole", "*")
+            pass_grant = rp.pass_any_role_grant()
             # The new function's name is the caller's choice, so CreateFunction on any resource
             # (even one account's functions only) is enough; only unconditional Denies and the
             # boundary take it away.

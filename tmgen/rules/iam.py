@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from tmgen.iam import FUNCTION_MODIFY_ACTIONS, Grant, RolePolicy, pattern_covers
 from tmgen.rules import Hit, rule
-from tmgen.rules.context import RuleContext, permission_is_public
+from tmgen.rules.context import RuleContext, permission_is_public, source_arn_narrows
 from tmgen.schema import Function, Permission
 from tmgen.validate import ARN_ACCOUNT, SERVICE_PRINCIPAL
 
@@ -16,18 +16,6 @@ INTEGRATION_ACTIONS = ("lambda:AddPermission", "lambda:CreateEventSourceMapping"
 LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 ENI_ACTION = "ec2:CreateNetworkInterface"
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
-
-
-def source_arn_narrows(arn: str | None) -> bool:
-    """Whether a source ARN limits who can trigger the grant. `*`, or an ARN ending in `:*`
-    with no account in it (`arn:aws:s3:::*`, `arn:aws:sns:*:*:*`), narrows nothing; one that
-    names an account still narrows to that account's resources."""
-    if not arn or arn == "*":
-        return False
-    if arn.endswith(":*"):
-        parts = arn.split(":", 5)
-        return len(parts) == 6 and bool(_ACCOUNT_ID.match(parts[4]))
-    return True
 
 
 def _execution_roles(ctx: RuleContext) -> Iterator[tuple[str, RolePolicy, list[str]]]:
@@ -97,7 +85,11 @@ def service_principal_confused_deputy(ctx: RuleContext) -> Iterator[Hit]:
     for name, _fn, j, p in _permissions(ctx):
         if not SERVICE_PRINCIPAL.match(p.principal):
             continue
-        if p.source_account or source_arn_narrows(p.source_arn):
+        if p.source_account:
+            continue
+        # A bucket ARN carries no account and a deleted bucket's name can be registered by
+        # anyone, so for S3 only aws:SourceAccount closes the confused deputy.
+        if source_arn_narrows(p.source_arn) and not p.principal.startswith("s3."):
             continue
         yield Hit(f"functions.{name}.permissions[{j}]", {
             "principal": p.principal, "source_arn": p.source_arn, "source_account": None,
@@ -163,8 +155,8 @@ def _effective_wildcards(rp: RolePolicy) -> list[tuple[str, str]]:
                 a for b in allows for a in b.actions if (a == "*" or a.endswith(":*")) and grant.covers_pattern(a)
             ]
         for a in candidates:
-            if any(not d.conditional and d.covers_pattern(a) for d in rp.denies):
-                continue
+            if rp.denies_everywhere((a, None)):
+                continue  # a Deny on some resources leaves the wildcard on the rest
             shown = f"NotAction {', '.join(grant.not_actions or ())}" if pattern == "NotAction" and a == "*" else a
             if (shown, grant.source) not in out:
                 out.append((shown, grant.source))
@@ -259,10 +251,11 @@ def deployment_role_passes_any_role(ctx: RuleContext) -> Iterator[Hit]:
         rp = ctx.policy(role)
         if role not in ctx.deployment_roles or rp is None:
             continue
-        grant = rp.grant_for("iam:PassRole", "*")
+        grant = rp.pass_any_role_grant()
         if grant is not None:
             # A condition such as iam:PassedToService=lambda still lets it pass every role to Lambda.
-            yield Hit(f"roles.{role}", {"action": "iam:PassRole", "resource": "*", "granted_by": grant.source,
+            yield Hit(f"roles.{role}", {"action": "iam:PassRole", "resource": ", ".join(grant.resources),
+                                        "granted_by": grant.source,
                                         "conditional": grant.conditional}, functions=ctx.role_users.get(role, []))
 
 
@@ -274,8 +267,10 @@ def cross_account_without_guardrail(ctx: RuleContext) -> Iterator[Hit]:
     for name, fn in w.functions.items():
         base = f"functions.{name}"
         for j, p in enumerate(fn.permissions):
-            if ctx.principal_is_account(p.principal) and ctx.is_external_account(p.principal):
-                yield Hit(f"{base}.permissions[{j}]", {"principal": p.principal, "action": p.action})
+            external = ctx.permission_external_account(p)
+            if external:
+                yield Hit(f"{base}.permissions[{j}]", {"principal": p.principal, "action": p.action,
+                                                      "external_account": external})
         for j, t in enumerate(fn.triggers):
             src = w.resources.get(t.source) if t.source else None
             account = t.account or (src.account if src is not None else None)

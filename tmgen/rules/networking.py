@@ -162,6 +162,14 @@ def no_vpc_endpoint(ctx: RuleContext) -> Iterator[Hit]:
             entry["calls"].append(f"functions.{name}.calls[{j}]")
             if call.resource not in entry["resources"]:
                 entry["resources"].append(call.resource)  # type: ignore[arg-type]
+        # Secrets fetched at run time are calls to Secrets Manager or SSM too.
+        for j, secret in enumerate(fn.secrets):
+            if secret.store not in ("secretsmanager", "ssm") or secret.store in have:
+                continue
+            entry = missing.setdefault((fn.vpc.vpc, secret.store), {"functions": [], "calls": [], "resources": []})
+            if name not in entry["functions"]:
+                entry["functions"].append(name)
+            entry["calls"].append(f"functions.{name}.secrets[{j}]")
     for (vname, service), entry in missing.items():
         yield Hit(
             f"vpcs.{vname}.endpoints.{service}",
@@ -171,14 +179,14 @@ def no_vpc_endpoint(ctx: RuleContext) -> Iterator[Hit]:
 
 
 def _services_called(fn: Function, ctx: RuleContext) -> set[str]:
-    """The services of the resources a function calls, named as endpoint services. Only
-    `calls` count, as the rule's documented condition says; secrets fetched at run time
-    (`secrets`) also cross the endpoint but are left to a future extension of the rule."""
+    """The services of the resources a function calls, named as endpoint services, and the
+    stores of the secrets it fetches at run time (those requests cross the endpoint too)."""
     used: set[str] = set()
     for call in fn.calls:
         if call.resource:
             rtype = ctx.workload.resources[call.resource].type
             used.add(ENDPOINT_OF_TYPE.get(rtype, rtype))
+    used.update(s.store for s in fn.secrets if s.store in ("secretsmanager", "ssm"))
     return used
 
 
