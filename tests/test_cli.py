@@ -164,7 +164,8 @@ def test_build_writes_the_full_set_atomically(tmp_path: Path, run_cli, monkeypat
         raise OSError("disk full")
 
     monkeypatch.setattr(tmgen.output.Path, "write_bytes", broken)
-    assert run_cli("build", model, "-o", str(out)).code == 3
+    res = run_cli("build", model, "-o", str(out))
+    assert res.code == 2 and "cannot write" in res.err and "disk full" in res.err
     monkeypatch.undo()
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.name != "notes.txt"} == first
 
@@ -178,3 +179,28 @@ def test_build_writes_the_full_set_atomically(tmp_path: Path, run_cli, monkeypat
     names = {p.name for p in out.iterdir()}
     assert {"architecture.dot", "responsibility.dot", "notes.txt", "index.html"} <= names
     assert "architecture.svg" not in names
+
+
+def test_output_paths_that_cannot_be_written_exit_2(tmp_path: Path, run_cli) -> None:
+    model = str(ROOT / "examples" / "seed-vpc-pattern.yaml")
+    res = run_cli("matrix", model, "-o", str(tmp_path))
+    assert res.code == 2 and "it is a directory" in res.err
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    res = run_cli("build", model, "-o", str(blocker / "out"))
+    assert res.code == 2 and res.err.count("error: cannot write") == 1
+
+
+def test_outputs_follow_the_umask(tmp_path: Path, run_cli) -> None:
+    import os
+
+    old = os.umask(0o022)
+    try:
+        model = str(ROOT / "examples" / "seed-vpc-pattern.yaml")
+        assert run_cli("matrix", model, "-o", str(tmp_path / "m.md")).code == 0
+        assert run_cli("build", model, "-o", str(tmp_path / "out")).code == 0
+    finally:
+        os.umask(old)
+    assert (tmp_path / "m.md").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "out" / "index.html").stat().st_mode & 0o777 == 0o644

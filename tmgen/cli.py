@@ -16,7 +16,7 @@ import click
 from tmgen import __version__
 from tmgen.analysis import Analysis, LoadedModel, analyze, load_workload
 from tmgen.errors import ModelError, ModelInvalid
-from tmgen.output import write_file
+from tmgen.output import OutputError, write_file
 
 EXIT_FINDINGS = 1
 EXIT_INPUT = 2
@@ -477,6 +477,8 @@ def import_(source: Path, source_format: str | None, output: Path | None) -> Non
     """
     from tmgen.importers import detect, import_path, to_yaml
 
+    if not source.exists():
+        raise InputProblem(f"{source}: no such file or directory")
     fmt = source_format or detect(source)
     if fmt is None or fmt == "workload":
         what = "already a tmgen model" if fmt == "workload" else "not a format tmgen can import"
@@ -501,7 +503,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_INPUT)
-    except InputProblem as exc:
+    except (InputProblem, OutputError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INPUT)
     except (BrokenPipeError, KeyboardInterrupt):
