@@ -171,3 +171,43 @@ def test_resource_scoped_grant() -> None:
     assert rp.can("lambda:UpdateFunctionCode", "function:web-api")
     assert not rp.can("lambda:UpdateFunctionCode", "function:admin")
     assert not rp.can("lambda:UpdateFunctionCode", "*")
+
+
+def test_can_everywhere_needs_no_deny_or_boundary_to_take_part_back() -> None:
+    full = policy(statements=[{"effect": "Allow", "actions": ["lambda:*"], "resources": ["*"]}])
+    assert full.can_everywhere("lambda:UpdateFunctionCode")
+    denied = policy(
+        statements=[
+            {"effect": "Allow", "actions": ["lambda:*"], "resources": ["*"]},
+            {"effect": "Deny", "actions": ["lambda:UpdateFunctionCode"], "resources": ["function:admin"]},
+        ]
+    )
+    assert not denied.can_everywhere("lambda:UpdateFunctionCode")
+    assert denied.can("lambda:UpdateFunctionCode", "function:web")
+    assert not denied.can("lambda:UpdateFunctionCode", "function:admin")
+
+
+def test_deny_on_another_service_does_not_apply() -> None:
+    rp = policy(
+        managed_policies=["AWSLambdaRole"],
+        statements=[{"effect": "Deny", "actions": ["*"], "resources": ["arn:aws:s3:::*"]}],
+    )
+    assert rp.can("lambda:InvokeFunction", "*")
+    assert not rp.can("s3:GetObject", "*")
+
+
+def test_pass_any_role() -> None:
+    own = policy(
+        statements=[{"effect": "Allow", "actions": ["iam:PassRole"], "resources": ["arn:aws:iam::111122223333:role/*"]}]
+    )
+    assert own.pass_any_role_grant() is not None
+    path = policy(
+        statements=[
+            {"effect": "Allow", "actions": ["iam:PassRole"], "resources": ["arn:aws:iam::111122223333:role/lambda/*"]}
+        ]
+    )
+    assert path.pass_any_role_grant() is None
+    other = policy(
+        statements=[{"effect": "Allow", "actions": ["iam:PassRole"], "resources": ["arn:aws:iam::999999999999:role/*"]}]
+    )
+    assert other.pass_any_role_grant() is None

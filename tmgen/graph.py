@@ -386,16 +386,20 @@ class _Builder:
 
     def _modification(self, role_policies: dict[str, RolePolicy]) -> None:
         w = self.w
+        accounts = {fname: w.account_of(fn) for fname, fn in w.functions.items()}
         for rname, rp in role_policies.items():
             # Only roles with some Lambda write grant need the per-function check.
-            names = FUNCTION_MODIFY_ACTIONS + LAYER_MODIFY_ACTIONS
-            if not any(g.names(a) for g in rp.allows for a in names):
+            if not any(rp.names(a) for a in FUNCTION_MODIFY_ACTIONS + LAYER_MODIFY_ACTIONS):
                 continue
             racct = w.account_of(w.roles[rname])
-            for fname, fn in w.functions.items():
-                if w.account_of(fn) != racct:
+            # Actions granted on every function with nothing to take them back need no
+            # per-function evaluation (a deployer with lambda:* over 10,000 functions).
+            everywhere = [a for a in FUNCTION_MODIFY_ACTIONS if rp.can_everywhere(a)]
+            rest = [a for a in FUNCTION_MODIFY_ACTIONS if a not in everywhere and rp.names(a)]
+            for fname in w.functions:
+                if accounts[fname] != racct:
                     continue
-                acts = rp.can_any(FUNCTION_MODIFY_ACTIONS, function_node(fname))
+                acts = everywhere + rp.can_any(rest, function_node(fname)) if rest else everywhere
                 if acts:
                     self.edge(f"role:{rname}", function_node(fname), "can_modify", f"roles.{rname}", actions=acts)
             for lname, layer in w.layers.items():
@@ -406,20 +410,25 @@ class _Builder:
                     self.edge(f"role:{rname}", f"layer:{lname}", "can_modify", f"roles.{rname}", actions=acts)
 
     def _crossings(self) -> None:
-        chains: dict[str, list[str]] = {}
+        nodes = self.g.nodes
+        chains: dict[str, tuple[str, ...]] = {}
 
-        def chain(n: str) -> list[str]:
+        def chain(n: str) -> tuple[str, ...]:
             if n not in chains:
-                data = self.g.nodes[n]
-                own = [n] if data.get("is_boundary") else []
+                data = nodes[n]
                 b = data.get("boundary")
-                chains[n] = own + (chain(b) if b is not None else [])
+                chains[n] = ((n,) if data.get("is_boundary") else ()) + (chain(b) if b is not None else ())
             return chains[n]
 
-        for u, v, _k, d in self.g.edges(keys=True, data=True):
+        # Crossings depend only on the two chains, which most edges share.
+        crossed: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
+        for u, v, d in self.g.edges(data=True):
             cu, cv = chain(u), chain(v)
-            su, sv = set(cu), set(cv)
-            d["crosses"] = [b for b in cu if b not in sv] + [b for b in reversed(cv) if b not in su]
+            key = (cu, cv)
+            if key not in crossed:
+                su, sv = set(cu), set(cv)
+                crossed[key] = [b for b in cu if b not in sv] + [b for b in reversed(cv) if b not in su]
+            d["crosses"] = list(crossed[key])
 
 
 def build_graph(w: Workload, policies: dict[str, Any]) -> TrustGraph:

@@ -278,11 +278,17 @@ class RolePolicy:
         found = None
         if not self._denied(action, target) and self._bounded(action, target):
             service = action_service(action)
-            found = next(
-                (g for g in self.allows if g.names(action) and g.on(target, self.account_id, service)), None
-            )
+            found = next((g for g in self.allows if g.names(action) and g.on(target, self.account_id, service)), None)
         self._grants[key] = found
         return found
+
+    def can_everywhere(self, action: str) -> bool:
+        """Allowed on every resource, with no Deny or boundary that could take part of it back."""
+        if self.grant_for(action, "*") is None:
+            return False
+        if any(d.names(action) for d in self.denies):
+            return False
+        return self.boundary is None or all(b.effect == "Allow" or not b.names(action) for b in self.boundary)
 
     def can(self, action: str, target: str = "*") -> bool:
         return self.grant_for(action, target) is not None
