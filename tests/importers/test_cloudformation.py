@@ -338,3 +338,120 @@ Resources:
     r = import_path(parent)
     assert warning_lines(r, "Parameters of nested stack Notifier are not a mapping") == [7]
     assert r.data["functions"]["Notifier-Send"]["environment"] == {"CHANNEL": "email"}
+
+
+def test_sam_private_api_endpoint_configuration(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        """Transform: AWS::Serverless-2016-10-31
+Resources:
+  Internal:
+    Type: AWS::Serverless::Api
+    Properties: {StageName: v1, EndpointConfiguration: {Type: PRIVATE}}
+  Shorthand:
+    Type: AWS::Serverless::Api
+    Properties: {StageName: v1, EndpointConfiguration: PRIVATE}
+  Edge:
+    Type: AWS::Serverless::Api
+    Properties: {StageName: v1, EndpointConfiguration: {Type: REGIONAL}}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Events:
+        Get: {Type: Api, Properties: {RestApiId: !Ref Internal, Path: /p, Method: get}}
+"""
+    )
+    r = import_path(template)
+    resources = r.data["resources"]
+    assert resources["Internal"]["exposure"] == "private"
+    assert resources["Shorthand"]["exposure"] == "private"
+    assert resources["Edge"]["exposure"] == "public"
+    assert r.data["functions"]["Fn"]["triggers"] == [{"type": "api_gateway", "source": "Internal", "auth": "none"}]
+
+
+def test_sam_api_events_with_different_auth_stay_separate_triggers(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        """Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Events:
+        Secured:
+          Type: Api
+          Properties: {Path: /admin, Method: post, Auth: {Authorizer: AWS_IAM}}
+        Open:
+          Type: Api
+          Properties: {Path: /health, Method: get}
+        AlsoSecured:
+          Type: Api
+          Properties: {Path: /admin2, Method: post, Auth: {Authorizer: AWS_IAM}}
+"""
+    )
+    r = import_path(template)
+    triggers = r.data["functions"]["Fn"]["triggers"]
+    assert triggers == [
+        {"type": "api_gateway", "source": "ServerlessRestApi", "auth": "iam"},
+        {"type": "api_gateway", "source": "ServerlessRestApi", "auth": "none"},
+    ]
+    assert r.locations["functions.Fn.triggers[1]"].line == 12
+
+
+def test_parameter_defaults_that_refer_to_each_other_are_a_located_warning(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        """AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  First: {Type: String, Default: !Ref Second}
+  Second: {Type: String, Default: !Ref First}
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Role: arn:aws:iam::111122223333:role/r
+      Environment:
+        Variables:
+          NAME: !Sub "${First}"
+"""
+    )
+    r = import_path(template)
+    assert warning_lines(r, "refers back to itself") == [3]
+    assert r.data["functions"]["Fn"]["environment"]["NAME"] == "${First}"
+    assert "circular default" in r.notes["functions.Fn.environment.NAME"]
+
+
+def test_placeholder_vpcs_get_distinct_cidrs(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        """AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Declared:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: 10.0.0.0/16}
+  GroupA:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: a, VpcId: vpc-aaaa}
+  GroupB:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: b, VpcId: vpc-bbbb}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Role: arn:aws:iam::111122223333:role/r
+      VpcConfig: {SubnetIds: [subnet-1], SecurityGroupIds: [!Ref GroupA]}
+"""
+    )
+    r = import_path(template)
+    vpcs = r.data["vpcs"]
+    assert vpcs["Declared"]["cidr"] == "10.0.0.0/16"
+    assert vpcs["vpc-aaaa"]["cidr"] == "10.1.0.0/16"
+    assert vpcs["vpc-bbbb"]["cidr"] == "10.2.0.0/16"
+    assert "placeholder" in r.notes["vpcs.vpc-bbbb.cidr"]
+    assert not [w for w in r.warnings if "overlap" in w.message]

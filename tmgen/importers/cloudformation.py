@@ -747,10 +747,12 @@ class TemplateImporter:
         p = self.props(lid)
         rtype = self.resources[lid]["Type"]
         if rtype in ("AWS::ApiGateway::RestApi", "AWS::Serverless::Api"):
-            types = aws.as_list(
-                (p.get("EndpointConfiguration") or {}).get("Types")
-                if isinstance(p.get("EndpointConfiguration"), dict)
-                else p.get("EndpointConfiguration")
+            config = p.get("EndpointConfiguration")
+            # CloudFormation: {Types: [...]}; SAM: {Type: PRIVATE} or the string PRIVATE
+            types = (
+                aws.as_list(config.get("Types")) + aws.as_list(config.get("Type"))
+                if isinstance(config, dict)
+                else aws.as_list(config)
             )
             entry["exposure"] = "private" if "PRIVATE" in [str(t).upper() for t in types] else "public"
         elif rtype in ("AWS::ApiGatewayV2::Api", "AWS::Serverless::HttpApi"):
@@ -1423,8 +1425,13 @@ class TemplateImporter:
     def _trigger(self, fname: str, trigger: dict[str, Any], loc: Location) -> None:
         triggers = self.draft.collection("functions")[fname].setdefault("triggers", [])
         for existing in triggers:
-            if existing["type"] == trigger["type"] and existing.get("source") in (None, trigger.get("source")):
-                # A permission and an event for the same source describe one trigger
+            if (
+                existing["type"] == trigger["type"]
+                and existing.get("source") in (None, trigger.get("source"))
+                and (existing.get("auth") is None or trigger.get("auth") in (None, existing.get("auth")))
+            ):
+                # A permission and an event for the same source describe one trigger; events
+                # with different authorisation (one endpoint open, another behind IAM) stay apart
                 for k, v in trigger.items():
                     existing.setdefault(k, v)
                 return

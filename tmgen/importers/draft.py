@@ -179,6 +179,13 @@ class Draft:
 
     def _fill_networks(self) -> None:
         """Gives placeholder VPCs and subnets CIDRs that validate and do not overlap."""
+        # Placeholder VPCs get blocks of their own, so tmgen's guesses never overlap each other
+        # or a VPC the source declares.
+        used = [
+            ipaddress.ip_network(v["cidr"])
+            for v in self.data.get("vpcs", {}).values()
+            if isinstance(v, dict) and _network(v.get("cidr"))
+        ]
         for vname, vpc in self.data.get("vpcs", {}).items():
             subnets = vpc.setdefault("subnets", {})
             known = [s["cidr"] for s in subnets.values() if _network(s.get("cidr"))]
@@ -186,7 +193,8 @@ class Draft:
                 if known:
                     vpc["cidr"] = _supernet(known)
                 else:
-                    vpc["cidr"] = PLACEHOLDER_VPC_CIDR
+                    vpc["cidr"] = _free_vpc_block(used)
+                used.append(ipaddress.ip_network(vpc["cidr"]))
                 self.note(f"vpcs.{vname}.cidr", "placeholder: the source does not give this VPC's CIDR")
             net = ipaddress.ip_network(vpc["cidr"])
             taken = [ipaddress.ip_network(c) for c in known]
@@ -319,6 +327,15 @@ def _supernet(cidrs: list[str]) -> str:
     while not all(n.subnet_of(net) for n in nets if n.version == net.version) and net.prefixlen > 0:  # type: ignore[arg-type]
         net = net.supernet()
     return str(net)
+
+
+def _free_vpc_block(used: list[Any]) -> str:
+    """The first 10.N.0.0/16 that overlaps no VPC CIDR in use (10.0.0.0/16 when free)."""
+    first = ipaddress.ip_network(PLACEHOLDER_VPC_CIDR)
+    for candidate in [first] + list(ipaddress.ip_network("10.0.0.0/8").subnets(new_prefix=16)):
+        if not any(candidate.overlaps(u) for u in used if u.version == candidate.version):
+            return str(candidate)
+    return PLACEHOLDER_VPC_CIDR
 
 
 def _free_block(vpc: Any, taken: list[Any]) -> str:

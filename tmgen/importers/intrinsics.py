@@ -107,6 +107,7 @@ class Resolver:
     _conditions: dict[str, Any] = field(default_factory=dict)
     _evaluating: set[str] = field(default_factory=set)
     _assumed_conditions: set[str] = field(default_factory=set)
+    _defaults: set[str] = field(default_factory=set)  # parameter defaults being resolved
 
     def __post_init__(self) -> None:
         self.parameters = self._section("Parameters")
@@ -203,7 +204,17 @@ class Resolver:
             spec = self.parameters[name] if isinstance(self.parameters[name], dict) else {}
             ptype = str(spec.get("Type", "String"))
             if "Default" in spec:
-                default = self.resolve(spec["Default"], ("Parameters", name, "Default"))
+                if name in self._defaults:
+                    self.problem(
+                        ("Parameters", name, "Default"),
+                        f"the default of {self.word} {name} refers back to itself; left unresolved",
+                    )
+                    return Deferred("${" + name + "}", parameter=name, reason=f"the circular default of {name}")
+                self._defaults.add(name)
+                try:
+                    default = self.resolve(spec["Default"], ("Parameters", name, "Default"))
+                finally:
+                    self._defaults.discard(name)
                 self.assume(path, f"the default of {self.word} {name}")
                 if LIST_PARAMETER.match(ptype) and isinstance(default, str):
                     return [part.strip() for part in default.split(",") if part.strip()]
