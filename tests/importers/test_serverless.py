@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tmgen.importers import detect
+from tmgen.importers import detect, import_path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -98,3 +98,93 @@ def test_variables_that_refer_to_each_other_stop(imported) -> None:  # type: ign
     r = imported("sls-cycle/serverless.yml")
     assert r.data["functions"]["f"]["environment"]["X"].startswith("${self:custom")
     assert r.notes["functions.f.environment.X"] == "unresolved: self:custom.a refers to itself"
+
+
+def test_http_events_with_different_auth_keep_one_trigger_each(tmp_path: Path) -> None:
+    (tmp_path / "serverless.yml").write_text(
+        """service: auth-mix
+provider: {name: aws, runtime: nodejs20.x}
+functions:
+  api:
+    handler: h.h
+    events:
+      - http: {path: admin, method: post, authorizer: aws_iam}
+      - http: {path: health, method: get}
+      - http: {path: keys, method: get, private: true}
+      - http: {path: admin2, method: post, authorizer: aws_iam}
+"""
+    )
+    r = import_path(tmp_path)
+    triggers = r.data["functions"]["api"]["triggers"]
+    assert triggers == [
+        {"type": "api_gateway", "source": "ApiGatewayRestApi", "auth": "iam"},
+        {"type": "api_gateway", "source": "ApiGatewayRestApi", "auth": "none"},
+        {"type": "api_gateway", "source": "ApiGatewayRestApi", "auth": "api_key"},
+    ]
+    assert r.locations["functions.api.triggers[1]"].line == 8
+
+
+def test_short_form_sub_keeps_cloudformation_placeholders(tmp_path: Path) -> None:
+    (tmp_path / "serverless.yml").write_text(
+        """service: subs
+custom:
+  prefix: app
+provider:
+  name: aws
+  runtime: nodejs20.x
+  iam:
+    role:
+      statements:
+        - Effect: Allow
+          Action: dynamodb:Query
+          Resource: !Sub '${Table.Arn}/index/*'
+        - Effect: Allow
+          Action: ssm:GetParameter
+          Resource: !Sub 'arn:aws:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${self:custom.prefix}/*'
+        - Effect: Allow
+          Action: sqs:SendMessage
+          Resource:
+            Fn::Sub: ['arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:${Name}', {Name: '${self:custom.prefix}-q'}]
+functions:
+  api:
+    handler: h.h
+    environment:
+      TABLE_ARN: !Sub '${Table.Arn}'
+resources:
+  Resources:
+    Table: {Type: AWS::DynamoDB::Table}
+"""
+    )
+    r = import_path(tmp_path)
+    statements = r.data["roles"]["IamRoleLambdaExecution"]["statements"]
+    assert statements[0]["resources"] == ["table:Table"]
+    assert statements[1]["resources"] == ["arn:aws:ssm:${AWS::Region}:${AWS::AccountId}:parameter/app/*"]
+    assert statements[2]["resources"] == ["arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:app-q"]
+    assert r.data["functions"]["api"]["environment"]["TABLE_ARN"] == "${Table.Arn}"
+    assert not r.warnings
+
+
+def test_file_variable_that_refers_back_to_itself_is_a_located_warning(tmp_path: Path) -> None:
+    (tmp_path / "serverless.yml").write_text(
+        """service: loops
+custom:
+  own: ${file(./serverless.yml):custom.own}
+  other: ${file(./other.yml):x}
+provider:
+  name: aws
+  runtime: nodejs20.x
+  environment:
+    OWN: ${self:custom.own}
+    OTHER: ${self:custom.other}
+functions:
+  f:
+    handler: h.h
+"""
+    )
+    (tmp_path / "other.yml").write_text("x: ${file(./serverless.yml):custom.other}\n")
+    r = import_path(tmp_path)
+    env = r.data["functions"]["f"]["environment"]
+    assert env["OWN"] == "${file(./serverless.yml):custom.own}"
+    assert "refers to itself" in r.notes["functions.f.environment.OWN"]
+    assert env["OTHER"] == "${file(./other.yml):x}"
+    assert sorted(w.location.line for w in r.warnings if "refers back to itself" in w.message) == [9, 10]

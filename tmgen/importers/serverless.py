@@ -16,6 +16,8 @@ from tmgen.importers.intrinsics import Deferred, tag_handler
 from tmgen.load import Document, PathT, load_file
 
 VARIABLE = re.compile(r"\$\{([^${}]*)\}")  # the innermost ${...}
+# What Fn::Sub itself substitutes: ${AWS::Region}, ${Logical.Attr}, ${Param}, ${!Literal}
+CFN_PLACEHOLDER = re.compile(r"\$\{\s*!?[A-Za-z][\w]*(?:::\w+)*(?:\.[\w.]+)?\s*\}")
 MAX_PASSES = 32
 SHARED_ROLE = "IamRoleLambdaExecution"
 CODE_RESOLVERS = (".js", ".ts", ".mjs", ".cjs")
@@ -56,6 +58,18 @@ class Variables:
         return region if isinstance(region, str) and "${" not in region else "us-east-1"
 
     def resolve(self, value: Any, path: PathT) -> Any:
+        if isinstance(value, dict) and len(value) == 1 and "Fn::Sub" in value:
+            # CloudFormation's own ${AWS::Region}, ${Logical.Attr} and ${Param} stay for the
+            # CloudFormation resolver; only the Framework's variables are resolved here.
+            arg = value["Fn::Sub"]
+            at = path + ("Fn::Sub",)
+            if isinstance(arg, str):
+                text = self._sub_text(arg, at)
+                return text if isinstance(text, Deferred) else {"Fn::Sub": text}
+            if isinstance(arg, list) and arg and isinstance(arg[0], str):
+                text = self._sub_text(arg[0], at + (0,))
+                rest = [self.resolve(v, at + (i + 1,)) for i, v in enumerate(arg[1:])]
+                return text if isinstance(text, Deferred) else {"Fn::Sub": [text, *rest]}
         if isinstance(value, dict):
             return {k: self.resolve(v, path + (k,)) for k, v in value.items()}
         if isinstance(value, list):
@@ -63,6 +77,23 @@ class Variables:
         if isinstance(value, str) and "${" in value:
             return self.text(value, path)
         return value
+
+    def _sub_text(self, text: str, path: PathT) -> Any:
+        """The string of an Fn::Sub: CloudFormation placeholders kept, Framework variables resolved."""
+        kept: list[str] = []
+
+        def keep(m: re.Match[str]) -> str:
+            kept.append(m.group(0))
+            return f"\x01{len(kept) - 1}\x01"
+
+        hidden = CFN_PLACEHOLDER.sub(keep, text)
+        if "${" not in hidden:
+            return text
+        value = self.text(hidden, path)
+        restore = lambda t: re.sub(r"\x01(\d+)\x01", lambda m: kept[int(m.group(1))], t)  # noqa: E731
+        if isinstance(value, Deferred):
+            return Deferred(restore(value.text), reason=value.reason, parameter=value.parameter)
+        return restore(value) if isinstance(value, str) else value
 
     def text(self, text: str, path: PathT) -> Any:
         held: list[Deferred] = []
@@ -197,7 +228,18 @@ class Variables:
                 data = data[part]
             else:
                 return Deferred("${" + alt + "}", reason=f"{key} is not in {name}")
-        return self.resolve(data, path)
+        marker = f"file:{target}:{key}"
+        self._budget -= 1
+        if marker in self._stack or self._depth > MAX_PASSES or self._budget < 0:
+            self.draft.warn(self.doc.locate(path), f"${{{alt}}} refers back to itself; left unresolved")
+            return Deferred("${" + alt + "}", reason=f"{name}:{key} refers to itself")
+        self._depth += 1
+        self._stack.add(marker)
+        try:
+            return self.resolve(data, path)
+        finally:
+            self._depth -= 1
+            self._stack.discard(marker)
 
 
 def _alternatives(expr: str) -> list[str]:
