@@ -455,3 +455,47 @@ Resources:
     assert vpcs["vpc-bbbb"]["cidr"] == "10.2.0.0/16"
     assert "placeholder" in r.notes["vpcs.vpc-bbbb.cidr"]
     assert not [w for w in r.warnings if "overlap" in w.message]
+
+
+def test_arns_built_with_sub_and_pseudo_parameters(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        """AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]
+      PermissionsBoundary: !Sub arn:aws:iam::${AWS::AccountId}:policy/LambdaBoundary
+      ManagedPolicyArns:
+        - !Sub arn:aws:iam::${AWS::AccountId}:policy/TeamPolicy
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Role: !GetAtt Role.Arn
+      Layers:
+        - !Sub arn:aws:lambda:${AWS::Region}:580247275435:layer:LambdaInsightsExtension:38
+        - !Sub arn:aws:lambda:${AWS::Region}:901920570463:layer:aws-otel-python-amd64-ver-1-25-0:1
+        - !Sub arn:aws:lambda:${AWS::Region}:464622532012:layer:Datadog-Extension:50
+        - !Sub arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:layer:shared:3
+"""
+    )
+    r = import_path(template)
+    role = r.data["roles"]["Role"]
+    assert role["permission_boundary"] == {"managed_policy": "LambdaBoundary"}
+    assert role["managed_policies"] == ["TeamPolicy"]
+    layers = r.data["layers"]
+    assert layers["LambdaInsightsExtension"] == {"publisher": "aws", "account_id": "580247275435"}
+    assert layers["aws-otel-python-amd64-ver-1-25-0"] == {"publisher": "aws", "account_id": "901920570463"}
+    assert layers["Datadog-Extension"] == {"publisher": "third-party", "account_id": "464622532012"}
+    assert layers["shared"] == {"publisher": "self"}
+    assert r.data["functions"]["Fn"]["layers"] == [
+        "LambdaInsightsExtension",
+        "aws-otel-python-amd64-ver-1-25-0",
+        "Datadog-Extension",
+        "shared",
+    ]
+    assert r.locations["functions.Fn.layers[0]"].line == 17
+    assert not r.warnings

@@ -41,13 +41,28 @@ class Arn:
         return parts[1] if len(parts) > 1 else parts[0]
 
 
+PLACEHOLDER = re.compile(r"\$\{[^{}]*\}")
+
+
 def parse_arn(value: Any) -> Arn | None:
+    """An ARN; placeholders such as ${AWS::Region} or ${AWS::AccountId} stay as the text of
+    their field (their colons do not split the ARN)."""
     if not isinstance(value, str):
         return None
-    m = ARN.match(value)
+    held: list[str] = []
+
+    def hold(m: re.Match[str]) -> str:
+        held.append(m.group(0))
+        return f"\x00{len(held) - 1}\x00"
+
+    m = ARN.match(PLACEHOLDER.sub(hold, value) if "${" in value else value)
     if not m:
         return None
-    return Arn(m["service"], m["region"], m["account"], m["rest"])
+
+    def back(text: str) -> str:
+        return re.sub(r"\x00(\d+)\x00", lambda x: held[int(x.group(1))], text) if held else text
+
+    return Arn(back(m["service"]), back(m["region"]), back(m["account"]), back(m["rest"]))
 
 
 # Service of an ARN (and of an event source) -> model resource type.

@@ -846,6 +846,11 @@ class TemplateImporter:
                 return
         if isinstance(value, str):
             entry["permission_boundary"] = {"managed_policy": aws.managed_policy_name(value)[0]}
+        elif isinstance(value, Deferred) and aws.parse_arn(value.text):
+            # arn:aws:iam::${AWS::AccountId}:policy/NAME: a policy of the stack's own account
+            entry["permission_boundary"] = {"managed_policy": safe_name(aws.managed_policy_name(value.text)[0])}
+            if value.reason:
+                self.draft.note(f"roles.{role}.permission_boundary", f"unresolved: {value.reason}")
         elif isinstance(value, Deferred):
             entry["permission_boundary"] = {"managed_policy": safe_name(value.parameter or value.text)}
             self.draft.note(f"roles.{role}.permission_boundary", f"unresolved: {value.reason or value.text}")
@@ -1271,10 +1276,15 @@ class TemplateImporter:
     def function_layer(self, fn: dict[str, Any], path: str, value: Any, loc: Location) -> None:
         """Adds a layer (a Ref, an ARN or a parameter) to a function, creating its entry."""
         hit = self.target(value)
+        # An ARN built with !Sub: the region is often a placeholder, the account literal
+        text = value.text if isinstance(value, Deferred) else value
+        from_arn = aws.layer_from_arn(text) if isinstance(text, str) else None
+        if from_arn is not None and isinstance(value, Deferred) and not aws.ACCOUNT_ID.match(from_arn[1]):
+            from_arn = None
         if hit is not None and hit[0] == "layers":
             name = hit[1]
-        elif isinstance(value, str) and aws.layer_from_arn(value):
-            lname, account = aws.layer_from_arn(value)  # type: ignore[misc]
+        elif from_arn is not None:
+            lname, account = from_arn
             key = f"layer-arn:{account}:{lname}"
             name = self.draft.lookup(key, "layers") or ""
             if not name:
@@ -1282,7 +1292,12 @@ class TemplateImporter:
                 if aws.ACCOUNT_ID.match(account):
                     entry["account_id"] = account
                 name = self.draft.add("layers", lname, entry, loc, key)
-                self.draft.note(f"layers.{name}", f"published by account {account}, outside the template")
+                self.draft.note(
+                    f"layers.{name}",
+                    f"published by AWS (account {account})"
+                    if entry["publisher"] == "aws"
+                    else f"published by account {account}, outside the template",
+                )
         elif isinstance(value, Deferred) and "${AWS::AccountId}" in value.text:
             lname = safe_name(value.text.rsplit(":layer:", 1)[-1].split(":")[0])
             name = self.draft.lookup(f"layer-own:{lname}", "layers") or self.draft.add(
