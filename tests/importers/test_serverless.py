@@ -188,3 +188,39 @@ functions:
     assert "refers to itself" in r.notes["functions.f.environment.OWN"]
     assert env["OTHER"] == "${file(./other.yml):x}"
     assert sorted(w.location.line for w in r.warnings if "refers back to itself" in w.message) == [9, 10]
+
+
+def test_service_layers_and_references_to_them(tmp_path: Path) -> None:
+    (tmp_path / "serverless.yml").write_text(
+        """service: with-layers
+provider:
+  name: aws
+  runtime: nodejs20.x
+  layers:
+    - {Ref: CommonLibsLambdaLayer}
+layers:
+  commonLibs:
+    path: layer
+    description: shared code
+    allowedAccounts: ['*']
+  private_bits:
+    path: private
+    allowedAccounts: ['444455556666', 'someone']
+functions:
+  api:
+    handler: h.h
+  worker:
+    handler: h.w
+    layers:
+      - Ref: PrivateUnderscorebitsLambdaLayer
+"""
+    )
+    r = import_path(tmp_path)
+    layers = r.data["layers"]
+    assert layers["commonLibs"] == {"publisher": "self", "description": "shared code", "shared_with": ["*"]}
+    assert layers["private_bits"] == {"publisher": "self", "shared_with": ["444455556666"]}
+    assert r.data["functions"]["api"]["layers"] == ["commonLibs"]
+    assert r.data["functions"]["worker"]["layers"] == ["private_bits"]
+    assert r.locations["layers.commonLibs"].line == 8
+    assert [w.location.line for w in r.warnings] == [14]
+    assert "is not an account id" in r.warnings[0].message

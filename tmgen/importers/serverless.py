@@ -25,10 +25,10 @@ DEFAULT_MEMORY = 1024  # the Framework's defaults, not Lambda's
 DEFAULT_TIMEOUT = 6
 
 
-def logical_id(name: str) -> str:
-    """The CloudFormation logical id the Framework gives a function's resources."""
+def logical_id(name: str, suffix: str = "LambdaFunction") -> str:
+    """The CloudFormation logical id the Framework gives a function's (or a layer's) resources."""
     text = name[:1].upper() + name[1:]
-    return text.replace("-", "Dash").replace("_", "Underscore") + "LambdaFunction"
+    return text.replace("-", "Dash").replace("_", "Underscore") + suffix
 
 
 class Variables:
@@ -313,6 +313,7 @@ class ServiceImporter:
         for name in functions:
             self.draft.add("functions", name, {}, self.doc.locate(("functions", name)), self.ids[name])
             self.draft.index[f"function-name:{name}"] = self.draft.index[self.ids[name]]
+        self.layer_ids = self._layers()
         self.cfn = self._resources()
         shared_needed = False
         for name, (spec, path) in functions.items():
@@ -344,6 +345,42 @@ class ServiceImporter:
                 out[str(name)] = (spec, path)
         return out
 
+    def _layers(self) -> list[str]:
+        """The service's own `layers`: published by the service, shared with allowedAccounts;
+        functions and resources refer to them as {Ref: <Name>LambdaLayer}."""
+        raw = self.resolved("layers")
+        if raw is None:
+            return []
+        if not isinstance(raw, dict):
+            self.draft.warn(self.doc.locate(("layers",)), "layers is not a mapping of layer names; skipped")
+            return []
+        ids: list[str] = []
+        for name, spec in raw.items():
+            path: PathT = ("layers", name)
+            lid = logical_id(str(name), "LambdaLayer")
+            entry: dict[str, Any] = {"publisher": "self"}
+            if isinstance(spec, dict):
+                if isinstance(spec.get("description"), str):
+                    entry["description"] = spec["description"]
+                shared: list[str] = []
+                for i, account in enumerate(aws.as_list(spec.get("allowedAccounts"))):
+                    text = str(account).strip()
+                    if text == "*" or aws.ACCOUNT_ID.match(text):
+                        shared.append(text)
+                    else:
+                        self.draft.warn(
+                            self.doc.locate(path + ("allowedAccounts", i)),
+                            f"allowedAccounts entry {account!r} of layer {name} is not an account id or '*'; skipped",
+                        )
+                if shared:
+                    entry["shared_with"] = aws.sorted_unique(shared)
+            elif spec is not None:
+                self.draft.warn(self.doc.locate(path), f"layer {name} is not a mapping; read as a private layer")
+            lname = self.draft.add("layers", str(name), entry, self.doc.locate(path), lid)
+            self.draft.note(f"layers.{lname}", "published by this service")
+            ids.append(lid)
+        return ids
+
     def _resources(self) -> TemplateImporter:
         """Runs the CloudFormation importer over the `resources` fragments."""
         raw = self.resolved("resources")
@@ -358,7 +395,7 @@ class ServiceImporter:
                 if isinstance(fragment.get(section), dict):
                     merged[section].update(fragment[section])
                     self._map_locations(doc, base + (section,), (section,), fragment[section])
-        external = frozenset(self.ids.values()) | {SHARED_ROLE}
+        external = frozenset(self.ids.values()) | frozenset(self.layer_ids) | {SHARED_ROLE}
         importer = TemplateImporter(self.draft, doc, Path(self.doc.file), external=external)
         importer.run()
         return importer
