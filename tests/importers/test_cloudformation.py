@@ -499,3 +499,72 @@ Resources:
     ]
     assert r.locations["functions.Fn.layers[0]"].line == 17
     assert not r.warnings
+
+
+def test_nested_stack_outputs_pass_from_one_stack_into_another(tmp_path: Path) -> None:
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "network.yaml").write_text(
+        """Parameters:
+  Cidr: {Type: String}
+Resources:
+  Vpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: !Ref Cidr}}
+  Subnet:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: !Ref Vpc, CidrBlock: !Select [0, !Cidr [!Ref Cidr, 2, 8]], AvailabilityZone: eu-west-1a}
+  Sg: {Type: AWS::EC2::SecurityGroup, Properties: {GroupDescription: lambda, VpcId: !Ref Vpc}}
+Outputs:
+  SubnetId: {Value: !Ref Subnet}
+  SgId: {Value: !GetAtt Sg.GroupId}
+"""
+    )
+    (tmp_path / "stacks" / "workers.yaml").write_text(
+        """Transform: AWS::Serverless-2016-10-31
+Parameters:
+  SubnetId: {Type: String}
+  SgId: {Type: String}
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: a.b
+      VpcConfig: {SubnetIds: [!Ref SubnetId], SecurityGroupIds: [!Ref SgId]}
+"""
+    )
+    parent = tmp_path / "parent.yaml"
+    parent.write_text(
+        """Transform: AWS::Serverless-2016-10-31
+Resources:
+  Workers:
+    Type: AWS::Serverless::Application
+    Properties:
+      Location: ./stacks/workers.yaml
+      Parameters:
+        SubnetId: !GetAtt Network.Outputs.SubnetId
+        SgId: !GetAtt Network.Outputs.SgId
+  Network:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: stacks/network.yaml
+      Parameters: {Cidr: 10.60.0.0/16}
+  Escape:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: ../../../etc/passwd
+"""
+    )
+    r = import_path(parent)
+    assert r.data["vpcs"] == {
+        "Network-Vpc": {
+            "cidr": "10.60.0.0/16",
+            "subnets": {"Network-Subnet": {"az": "eu-west-1a", "cidr": "10.60.0.0/24", "route": "isolated"}},
+            "security_groups": {"Network-Sg": {"description": "lambda"}},
+            "endpoints": {},
+        }
+    }
+    assert r.data["functions"]["Workers-Worker"]["vpc"] == {
+        "vpc": "Network-Vpc",
+        "subnets": ["Network-Subnet"],
+        "security_groups": ["Network-Sg"],
+    }
+    assert warning_lines(r, "outside the root template's directory") == [18]

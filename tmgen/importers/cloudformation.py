@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -219,8 +220,10 @@ class TemplateImporter:
         external: frozenset[str] = frozenset(),
         display: dict[str, str] | None = None,
         word: str = "parameter",
+        root: Path | None = None,
     ) -> None:
         self.draft = draft
+        self.root = root or path.resolve().parent  # nested templates must stay under it
         self.display = display or {}  # logical id -> the name to give its model entry
         self.name_prefix = name_prefix
         self.doc = doc
@@ -230,6 +233,7 @@ class TemplateImporter:
         self.seen = seen | {path.resolve()}
         self.template = doc.data
         self.resolver = Resolver(self.template, doc, overrides or {}, external=external, word=word)
+        self.resolver.stack_output = self.stack_output
         resources = self.template.get("Resources")
         if not isinstance(resources, dict):
             draft.warn(doc.locate(("Resources",)), "the template has no Resources mapping")
@@ -244,8 +248,10 @@ class TemplateImporter:
         self._props: dict[str, dict[str, Any]] = {}
         self._origin: dict[str, dict[str, PathT]] = {}
         self.physical: dict[str, tuple[str, str]] = {}
-        self.subnets: dict[str, tuple[str, str]] = {}  # logical id -> (vpc, subnet name)
-        self.groups: dict[str, tuple[str, str]] = {}  # logical id -> (vpc, group name)
+        # key (see abs) -> (vpc, name); shared with nested stacks, whose outputs refer to them
+        self.subnets: dict[str, tuple[str, str]] = draft.subnets
+        self.groups: dict[str, tuple[str, str]] = draft.groups
+        self._stacks: dict[str, TemplateImporter | None] = {}  # nested stacks imported (None: running)
         self.active: dict[str, bool] = {}
         self.no_echo = {
             name
@@ -256,6 +262,13 @@ class TemplateImporter:
     # -- locations and values -------------------------------------------------------------
     def key(self, lid: str) -> str:
         return f"{self.prefix}{lid}"
+
+    def abs(self, lid: str | None) -> str | None:
+        """The key of a logical id of this template; a value from a nested stack's output
+        already carries the key of its resource."""
+        if lid is None:
+            return None
+        return self.key(lid) if lid in self.resources or "/" not in lid else lid
 
     def rloc(self, lid: str, *keys: Any) -> Location:
         if keys:
@@ -328,7 +341,7 @@ class TemplateImporter:
         if isinstance(value, Deferred):
             lid = value.resource or (value.refs[0] if len(value.refs) == 1 else None)
             if lid is not None:
-                return self.draft.index.get(self.key(lid))
+                return self.draft.index.get(self.abs(lid) or lid)
             return None
         if isinstance(value, str):
             if value in self.physical:
@@ -511,7 +524,7 @@ class TemplateImporter:
             cidr = self.props(lid).get("CidrBlock")
             name = self.draft.add(
                 "vpcs",
-                self.display.get(lid, lid),
+                self.name_prefix + self.display.get(lid, lid),
                 {
                     "cidr": cidr if isinstance(cidr, str) else None,
                     "subnets": {},
@@ -529,7 +542,7 @@ class TemplateImporter:
             cidr = p.get("CidrBlock")
             az = p.get("AvailabilityZone")
             subnets = vpcs[vpc]["subnets"]
-            name = safe_name(self.display.get(lid, lid))
+            name = safe_name(self.name_prefix + self.display.get(lid, lid))
             while name in subnets:
                 name += "-2"
             subnet: dict[str, Any] = {
@@ -538,7 +551,7 @@ class TemplateImporter:
                 "route": routes.get(lid, "isolated"),
             }
             subnets[name] = subnet
-            self.subnets[lid] = (vpc, name)
+            self.subnets[self.key(lid)] = (vpc, name)
             base = f"vpcs.{vpc}.subnets.{name}"
             self.draft.locate(base, self.rloc(lid))
             self.carry_notes(lid, ("AvailabilityZone",), f"{base}.az", az)
@@ -553,18 +566,18 @@ class TemplateImporter:
             p = self.props(lid)
             vpc = self.vpc_of(p.get("VpcId"), self.loc(lid, "VpcId"))
             groups = vpcs[vpc]["security_groups"]
-            name = safe_name(self.display.get(lid, lid))
+            name = safe_name(self.name_prefix + self.display.get(lid, lid))
             while name in groups:
                 name += "-2"
             group: dict[str, Any] = {}
             if isinstance(p.get("GroupDescription"), str):
                 group["description"] = p["GroupDescription"]
             groups[name] = group
-            self.groups[lid] = (vpc, name)
+            self.groups[self.key(lid)] = (vpc, name)
             self.draft.locate(f"vpcs.{vpc}.security_groups.{name}", self.rloc(lid))
         for lid in self.of_type("AWS::EC2::SecurityGroup"):
             p = self.props(lid)
-            vpc, name = self.groups[lid]
+            vpc, name = self.groups[self.key(lid)]
             group = vpcs[vpc]["security_groups"][name]
             for direction, key in (("ingress", "SecurityGroupIngress"), ("egress", "SecurityGroupEgress")):
                 if key not in p:
@@ -661,7 +674,7 @@ class TemplateImporter:
         """The model VPC for a VpcId value; a placeholder when the VPC is not in the template."""
         hit = self.target(value) if isinstance(value, Deferred) and value.resource else None
         if hit is None and isinstance(value, Deferred) and value.resource:
-            hit = self.draft.index.get(self.key(value.resource))
+            hit = self.draft.index.get(self.abs(value.resource) or value.resource)
         if hit is not None and hit[0] == "vpcs":
             return hit[1]
         if isinstance(value, Deferred):
@@ -682,8 +695,8 @@ class TemplateImporter:
         return None
 
     def group_of(self, value: Any, vpc: str | None, loc: Location) -> tuple[str, str] | None:
-        if isinstance(value, Deferred) and value.resource in self.groups:
-            return self.groups[value.resource]
+        if isinstance(value, Deferred) and self.abs(value.resource) in self.groups:
+            return self.groups[self.abs(value.resource)]  # type: ignore[index]
         if vpc is None:
             return None
         return vpc, self.placeholder_group(vpc, value, loc)
@@ -1058,13 +1071,13 @@ class TemplateImporter:
         entries = [v for v in (subnets_raw if isinstance(subnets_raw, list) else [subnets_raw]) if v is not None]
         vpc: str | None = None
         for value in entries:
-            if isinstance(value, Deferred) and value.resource in self.subnets:
-                vpc = self.subnets[value.resource][0]
+            if isinstance(value, Deferred) and self.abs(value.resource) in self.subnets:
+                vpc = self.subnets[self.abs(value.resource)][0]  # type: ignore[index]
                 break
         if vpc is None:
             for value in aws.as_list(groups_raw):
-                if isinstance(value, Deferred) and value.resource in self.groups:
-                    vpc = self.groups[value.resource][0]
+                if isinstance(value, Deferred) and self.abs(value.resource) in self.groups:
+                    vpc = self.groups[self.abs(value.resource)][0]  # type: ignore[index]
                     break
         loc = locate()
         if not entries or not aws.as_list(groups_raw):
@@ -1078,8 +1091,8 @@ class TemplateImporter:
         subnet_names: list[str] = []
         for i, value in enumerate(entries):
             sloc = locate("SubnetIds", i) if isinstance(subnets_raw, list) else locate("SubnetIds")
-            if isinstance(value, Deferred) and value.resource in self.subnets:
-                svpc, sname = self.subnets[value.resource]
+            if isinstance(value, Deferred) and self.abs(value.resource) in self.subnets:
+                svpc, sname = self.subnets[self.abs(value.resource)]  # type: ignore[index]
                 if svpc != vpc:
                     self.draft.warn(
                         sloc, f"subnet {value.resource} is in another VPC than the function's other subnets; skipped"
@@ -1805,7 +1818,38 @@ class TemplateImporter:
         return "lambda"
 
     # -- nested stacks ------------------------------------------------------------------------------
+    def stack_output(self, lid: str, name: str) -> Any:
+        """An output of a nested stack (imported first when needed); None when unknown."""
+        if lid not in self._stacks and self.active.get(lid, True):
+            self.guarded(lid, self._nested)
+        child = self._stacks.get(lid)
+        return child.output(name) if child is not None else None
+
+    def output(self, name: str) -> Any:
+        """The value of one of this template's Outputs, its resources named by their key."""
+        outputs = self.template.get("Outputs")
+        spec = outputs.get(name) if isinstance(outputs, dict) else None
+        if not isinstance(spec, dict) or "Value" not in spec:
+            return None
+        value = self.resolver.resolve(spec["Value"], ("Outputs", name, "Value"))
+        self.take_problems()
+        return self._keyed(value)
+
+    def _keyed(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self._keyed(v) for v in value]
+        if isinstance(value, Deferred) and (value.resource or value.refs):
+            return replace(
+                value,
+                resource=self.abs(value.resource),
+                refs=tuple(self.abs(r) or r for r in value.refs),
+            )
+        return value
+
     def _nested(self, lid: str) -> None:
+        if lid in self._stacks:
+            return
+        self._stacks[lid] = None
         p = self.props(lid)
         sam = self.resources[lid]["Type"] == "AWS::Serverless::Application"
         location = p.get("Location") if sam else p.get("TemplateURL")
@@ -1813,6 +1857,12 @@ class TemplateImporter:
             self.draft.warn(self.rloc(lid), f"nested stack {lid} is not a local file; its resources are not imported")
             return
         child = (self.path.parent / location).resolve()
+        if not child.is_relative_to(self.root):
+            self.draft.warn(
+                self.loc(lid, "Location" if sam else "TemplateURL"),
+                f"nested template {location} is outside the root template's directory; not read",
+            )
+            return
         if self.depth >= MAX_NESTING or child in self.seen:
             self.draft.warn(self.rloc(lid), f"nested stack {lid} nests too deep or includes itself; not followed")
             return
@@ -1841,7 +1891,7 @@ class TemplateImporter:
                 self.loc(lid, "Parameters"), f"the Parameters of nested stack {lid} are not a mapping; ignored"
             )
             params = {}
-        TemplateImporter(
+        importer = TemplateImporter(
             self.draft,
             doc,
             child,
@@ -1850,7 +1900,10 @@ class TemplateImporter:
             depth=self.depth + 1,
             seen=self.seen,
             name_prefix=f"{self.name_prefix}{lid}-",
-        ).run()
+            root=self.root,
+        )
+        importer.run()
+        self._stacks[lid] = importer
 
 
 def _mapping(value: Any) -> dict[str, Any]:

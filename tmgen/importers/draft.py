@@ -54,6 +54,9 @@ class Draft:
         self.default_location = Location(source, 1, 1)
         # Keys of source objects (logical ids, addresses, ARNs) -> (collection, name)
         self.index: dict[str, tuple[str, str]] = {}
+        # Subnets and security groups of templates (nested stacks share them): key -> (vpc, name)
+        self.subnets: dict[str, tuple[str, str]] = {}
+        self.groups: dict[str, tuple[str, str]] = {}
 
     # -- recording ----------------------------------------------------------------------
     def warn(self, loc: Location | None, message: str, hint: str = "", path: str = "") -> None:

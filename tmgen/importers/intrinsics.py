@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,6 +109,8 @@ class Resolver:
     _evaluating: set[str] = field(default_factory=set)
     _assumed_conditions: set[str] = field(default_factory=set)
     _defaults: set[str] = field(default_factory=set)  # parameter defaults being resolved
+    # (nested stack logical id, output name) -> the output's value, or None when unknown
+    stack_output: Callable[[str, str], Any] | None = None
 
     def __post_init__(self) -> None:
         self.parameters = self._section("Parameters")
@@ -243,6 +246,14 @@ class Resolver:
             return Deferred("${" + f"{name}.{attr}" + "}", parameter=name, reason=f"a dangling reference to {name}")
         resource = self.resources[name] if isinstance(self.resources[name], dict) else {}
         rtype = resource.get("Type")
+        if (
+            rtype in ("AWS::CloudFormation::Stack", "AWS::Serverless::Application")
+            and attr.startswith("Outputs.")
+            and self.stack_output is not None
+        ):
+            output = self.stack_output(name, attr.removeprefix("Outputs."))
+            if output is not None:
+                return output
         # A Type that is not a string (the importer warns and skips that resource) mirrors nothing
         mirrored = MIRRORED_ATTRIBUTES.get((rtype, attr)) if isinstance(rtype, str) else None
         props = resource.get("Properties")
