@@ -153,3 +153,199 @@ def test_plan_whose_values_are_not_a_mapping_is_a_located_error(tmp_path: Path) 
     with pytest.raises(ModelInvalid) as exc:
         import_path(plan)
     assert "declares no Lambda function" in exc.value.errors[0].message
+
+
+def _warnings(r, text: str) -> list[int]:  # type: ignore[no-untyped-def]
+    return [w.location.line for w in r.warnings if text in w.message]
+
+
+def test_count_and_for_each_are_evaluated(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        """variable "create_url" {
+  default = false
+}
+variable "zones" {
+  default = ["a", "b", "c"]
+}
+locals {
+  admin = false
+}
+resource "aws_iam_role" "fn" {
+  assume_role_policy = "{}"
+}
+resource "aws_iam_role_policy_attachment" "admin" {
+  count      = local.admin ? 1 : 0
+  role       = aws_iam_role.fn.name
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+resource "aws_lambda_function" "fn" {
+  function_name = "fn"
+  role          = aws_iam_role.fn.arn
+  runtime       = "python3.12"
+}
+resource "aws_lambda_function_url" "fn" {
+  count              = var.create_url ? 1 : 0
+  function_name      = aws_lambda_function.fn.function_name
+  authorization_type = "NONE"
+}
+resource "aws_lambda_permission" "none" {
+  for_each      = {}
+  function_name = aws_lambda_function.fn.function_name
+  principal     = "*"
+}
+resource "aws_lambda_permission" "zero" {
+  count         = 0
+  function_name = aws_lambda_function.fn.function_name
+  principal     = "*"
+}
+resource "aws_sqs_queue" "per_zone" {
+  count = length(var.zones)
+}
+resource "aws_sns_topic" "unknown" {
+  count = data.aws_region.current.name == "eu-west-1" ? 1 : 0
+}
+"""
+    )
+    r = import_path(tmp_path)
+    fn = r.data["functions"]["fn"]
+    assert "url" not in fn and "permissions" not in fn and "triggers" not in fn
+    assert "managed_policies" not in r.data["roles"]["fn"]
+    assert _warnings(r, "is not created") == [13, 23, 28, 33]
+    assert "count = local.admin ? 1 : 0 gives no instance" in r.warnings[0].message
+    assert r.notes["resources.per_zone"] == "declared with count or for_each: one entry stands for its 3 instances"
+    assert "instances are assumed" in r.notes["resources.unknown"]
+
+
+def test_merge_of_maps_in_environment_variables(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        """locals {
+  common = { LOG_LEVEL = "info" }
+}
+variable "extra" {
+  default = { MODE = "live" }
+}
+resource "aws_sqs_queue" "jobs" {}
+resource "aws_lambda_function" "fn" {
+  function_name = "fn"
+  role          = "arn:aws:iam::111122223333:role/r"
+  runtime       = "python3.12"
+  environment {
+    variables = merge(local.common, var.extra, { QUEUE = aws_sqs_queue.jobs.url, TOKEN = "abc123" }, data.x.y.z)
+  }
+}
+"""
+    )
+    r = import_path(tmp_path)
+    env = r.data["functions"]["fn"]["environment"]
+    assert env == {"LOG_LEVEL": "info", "MODE": "live", "QUEUE": "${aws_sqs_queue/jobs.QueueUrl}", "TOKEN": "abc123"}
+    assert _warnings(r, "merge() argument data.x.y.z cannot be evaluated") == [8]
+
+
+def test_dynamic_vpc_config_is_evaluated_or_kept_with_a_note(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        """variable "subnets" {
+  default = ["subnet-aaa"]
+}
+variable "no_vpc" {
+  default = []
+}
+resource "aws_lambda_function" "inside" {
+  function_name = "inside"
+  role          = "arn:aws:iam::111122223333:role/r"
+  runtime       = "python3.12"
+  dynamic "vpc_config" {
+    for_each = length(var.subnets) > 0 ? [var.subnets] : []
+    content {
+      subnet_ids         = vpc_config.value
+      security_group_ids = ["sg-123"]
+    }
+  }
+}
+resource "aws_lambda_function" "outside" {
+  function_name = "outside"
+  role          = "arn:aws:iam::111122223333:role/r"
+  runtime       = "python3.12"
+  dynamic "vpc_config" {
+    for_each = var.no_vpc
+    content {
+      subnet_ids         = ["subnet-bbb"]
+      security_group_ids = ["sg-123"]
+    }
+  }
+}
+resource "aws_lambda_function" "assumed" {
+  function_name = "assumed"
+  role          = "arn:aws:iam::111122223333:role/r"
+  runtime       = "python3.12"
+  dynamic "vpc_config" {
+    for_each = data.aws_ssm_parameter.vpc.value == "" ? [] : [1]
+    content {
+      subnet_ids         = ["subnet-ccc"]
+      security_group_ids = ["sg-123"]
+    }
+  }
+}
+"""
+    )
+    r = import_path(tmp_path)
+    functions = r.data["functions"]
+    assert functions["inside"]["vpc"] == {"vpc": "vpc", "subnets": ["subnet-aaa"], "security_groups": ["sg-123"]}
+    assert "vpc" not in functions["outside"]
+    assert _warnings(r, "dynamic vpc_config block's for_each is empty") == [19]
+    assert functions["assumed"]["vpc"] == {"vpc": "vpc", "subnets": ["subnet-ccc"], "security_groups": ["sg-123"]}
+    assert "cannot evaluate" in r.notes["functions.assumed.vpc"]
+
+
+def test_policies_read_from_files_inside_the_module(tmp_path: Path) -> None:
+    module = tmp_path / "infra"
+    module.mkdir()
+    (module / "policy.json").write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}'
+    )
+    (module / "tpl.json").write_text(
+        '{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::${bucket}/*"}]}'
+    )
+    (tmp_path / "secret.json").write_text("{}")
+    (module / "main.tf").write_text(
+        """resource "aws_iam_role" "r" {
+  assume_role_policy = file("${path.module}/../secret.json")
+}
+resource "aws_iam_role_policy" "file" {
+  role   = aws_iam_role.r.id
+  policy = file("${path.module}/policy.json")
+}
+resource "aws_iam_role_policy" "template" {
+  role   = aws_iam_role.r.id
+  policy = templatefile("${path.module}/tpl.json", { bucket = "uploads" })
+}
+resource "aws_iam_role_policy" "missing" {
+  role   = aws_iam_role.r.id
+  policy = file("missing.json")
+}
+resource "aws_lambda_function" "fn" {
+  function_name = "fn"
+  role          = aws_iam_role.r.arn
+  runtime       = "python3.12"
+}
+"""
+    )
+    r = import_path(module)
+    role = r.data["roles"]["r"]
+    assert {"effect": "Allow", "actions": ["sqs:SendMessage"], "resources": ["*"]} in role["statements"]
+    statement = {"effect": "Allow", "actions": ["s3:GetObject"], "resources": ["arn:aws:s3:::uploads/*"]}
+    assert statement in role["statements"]
+    assert role["managed_policies"] == ["unresolved-policy"]
+    assert "actions are unknown" in r.notes["roles.r.managed_policies[0]"]
+    assert _warnings(r, "outside the module directory") == [1]
+    assert _warnings(r, "file missing.json not found") == [12]
+    assert _warnings(r, "role r's actions from it are unknown") == [12]
+
+
+def test_a_single_unparsable_file_reports_the_parse_error(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.tf"
+    broken.write_text('resource "aws_lambda_function" "x" {\n  runtime = \n}\n')
+    with pytest.raises(ModelInvalid) as exc:
+        import_path(broken)
+    first = exc.value.errors[0]
+    assert "cannot parse this Terraform file" in first.message
+    assert (first.location.line, first.location.column) == (2, 13)

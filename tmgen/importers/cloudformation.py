@@ -807,6 +807,23 @@ class TemplateImporter:
             role["description"] = p["Description"]
 
     def _add_statements(self, role: str, document: Any, loc: Location) -> None:
+        if isinstance(document, Deferred):
+            # Its actions are unknown: the model says so with a policy it cannot know.
+            name = safe_name(f"unresolved-{document.parameter or 'policy'}")
+            self.draft.warn(
+                loc, f"a policy document tmgen cannot read ({document.reason or document.text}): "
+                f"role {role}'s actions from it are unknown",
+            )
+            policies = self.draft.collection("roles")[role].setdefault("managed_policies", [])
+            if name not in policies:
+                policies.append(name)
+                self.draft.locate(f"roles.{role}.managed_policies[{len(policies) - 1}]", loc)
+                self.draft.note(
+                    f"roles.{role}.managed_policies[{len(policies) - 1}]",
+                    f"stands for an unreadable policy document ({document.reason or document.text}): "
+                    "its actions are unknown",
+                )
+            return
         stmts, problems = aws.statements(document, self.iam_resource)
         for text in problems:
             self.draft.warn(loc, text)

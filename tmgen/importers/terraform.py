@@ -13,6 +13,8 @@ from tmgen.errors import Location, ModelError, ModelInvalid
 from tmgen.importers import aws
 from tmgen.importers.cloudformation import TemplateImporter
 from tmgen.importers.draft import Draft, ImportResult, safe_name
+from tmgen.importers.hclexpr import Evaluator, Unknown, split_arguments
+from tmgen.importers.hclexpr import interpolations as _interpolations
 from tmgen.importers.intrinsics import Deferred
 from tmgen.load import Document, load_text, read_text
 
@@ -242,7 +244,13 @@ def import_terraform(path: Path) -> ImportResult:
     for f in files[:MAX_FILES]:
         reader.read(f)
     Translator(draft, reader.resources, reader.variables, reader.locals, reader.documents).run()
-    return draft.finish()
+    try:
+        return draft.finish()
+    except ModelInvalid as exc:
+        if not reader.failures:
+            raise
+        # Nothing imported because files could not be parsed: say why, where.
+        raise ModelInvalid(reader.failures + exc.errors) from None
 
 
 # -- HCL ------------------------------------------------------------------------------------------
@@ -281,6 +289,7 @@ class HclReader:
         self.variables: dict[str, Any] = {}
         self.locals: dict[str, Any] = {}
         self.documents: dict[str, Any] = {}
+        self.failures: list[ModelError] = []  # files that could not be parsed
 
     def read(self, path: Path) -> None:
         try:
@@ -293,10 +302,9 @@ class HclReader:
             data = _hcl_loads(text)
         except Exception as exc:  # the parser raises many kinds; each is the file's problem, not ours
             line, column = getattr(exc, "line", 1) or 1, getattr(exc, "column", 1) or 1
-            self.draft.warn(
-                Location(name, int(line), int(column)),
-                f"cannot parse this Terraform file: {str(exc).splitlines()[0][:200]}; skipped",
-            )
+            message = f"cannot parse this Terraform file: {str(exc).splitlines()[0][:200]}"
+            self.draft.warn(Location(name, int(line), int(column)), f"{message}; skipped")
+            self.failures.append(ModelError(Location(name, int(line), int(column)), message))
             return
         for block in data.get("variable", []):
             for var, spec in block.items():
@@ -495,6 +503,15 @@ class Translator:
         self.display: dict[str, str] = {}
         self.physical: dict[str, tuple[str, str | None]] = {}  # concrete id / arn / name -> (lid, attribute)
         self._locals_depth = 0
+        self.base = Path(draft.source).resolve()
+        self.base = self.base if self.base.is_dir() else self.base.parent  # the module directory
+        self.evaluator = Evaluator(
+            variables, local_values, functions={"file": self._file, "templatefile": self._templatefile}
+        )
+        self.current: TfResource | None = None  # the resource being translated, for warnings
+        self.skipped: dict[str, str] = {}  # address -> why it has no instance
+        self.instances: dict[str, int | None] = {}  # address -> instances (None: unknown)
+        self.pending: list[tuple[TfResource, str, str]] = []  # (resource, model sub-key, note)
 
     # -- values -------------------------------------------------------------------------------
     def value(self, v: Any) -> Any:
@@ -564,6 +581,8 @@ class Translator:
             modules, rtype, name, _index, attr = m.groups()
             address = f"{modules}{rtype}.{name}"
             target = self.by_address.get(address)
+            if address in self.skipped:
+                return Deferred("${" + expr + "}", parameter=name, reason=f"{address} {self.skipped[address]}")
             if target is not None:
                 lid = lid_of(target.address)
                 gatt = ATTRIBUTE_GETATT.get((attr or "").split(".")[0])
@@ -579,7 +598,79 @@ class Translator:
                 parameter=expr.split(".")[1],
                 reason="the output of a module; import `terraform show -json` to follow it",
             )
-        return Deferred("${" + expr + "}", reason="a Terraform expression tmgen does not evaluate")
+        if expr.startswith("merge(") and expr.endswith(")"):
+            return self._merge(expr)
+        try:
+            return self.evaluator.evaluate(expr)
+        except Unknown as exc:
+            return Deferred("${" + expr + "}", reason=f"a Terraform expression tmgen does not evaluate ({exc})")
+
+    def _merge(self, expr: str) -> Any:
+        """merge(a, b, ...) of maps: each argument evaluated, or translated when it is a literal
+        map (its values may refer to resources); what stays unknown is left out with a warning."""
+        try:
+            return self.evaluator.evaluate(expr)
+        except Unknown:
+            pass
+        out: dict[str, Any] = {}
+        for arg in split_arguments(expr[len("merge(") : -1]):
+            try:
+                value = self.evaluator.evaluate(arg)
+            except Unknown as exc:
+                value = None
+                if arg.startswith("{"):
+                    try:
+                        value = self.value(_hcl_loads("x = " + arg).get("x"))
+                    except Exception:  # an expression python-hcl2 cannot read
+                        value = None
+                if not isinstance(value, dict):
+                    self.warn(f"merge() argument {arg[:60]} cannot be evaluated ({exc}); its entries are left out")
+                    continue
+            if isinstance(value, dict):
+                out.update(value)
+            else:
+                self.warn(f"merge() argument {arg[:60]} is not a map; left out")
+        return out
+
+    def warn(self, text: str) -> None:
+        self.draft.warn(
+            self.current.loc if self.current else None, f"{self.current.address}: {text}" if self.current else text
+        )
+
+    def _path(self, arg: Any) -> Path:
+        if not isinstance(arg, str):
+            raise Unknown("a file name that is not a string")
+        target = (self.base / arg).resolve()
+        if not target.is_relative_to(self.base):
+            self.warn(f"file {arg} is outside the module directory; not read")
+            raise Unknown(f"{arg} is outside the module directory")
+        if not target.is_file():
+            self.warn(f"file {arg} not found")
+            raise Unknown(f"{arg} not found")
+        return target
+
+    def _file(self, args: list[Any]) -> Any:
+        if len(args) != 1:
+            raise Unknown("file() takes one argument")
+        target = self._path(args[0])
+        try:
+            return target.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.warn(f"file {args[0]} cannot be read: {exc}")
+            raise Unknown(f"{args[0]} cannot be read") from None
+
+    def _templatefile(self, args: list[Any]) -> Any:
+        if len(args) != 2 or not isinstance(args[1], dict):
+            raise Unknown("templatefile() takes a file and a map of variables")
+        text = self._file(args[:1])
+        if "%{" in text:
+            self.warn(f"template {args[0]} uses directives (%{{...}}) tmgen does not render")
+            raise Unknown(f"the template {args[0]} uses directives")
+        try:
+            return self.evaluator.bound(args[1]).template(text) if "${" in text else text
+        except Unknown as exc:
+            self.warn(f"template {args[0]} cannot be rendered ({exc})")
+            raise
 
     def document(self, v: Any) -> Any:
         """A policy given as JSON text (heredoc, file or state) or as jsonencode()."""
@@ -588,7 +679,14 @@ class Translator:
                 return self.value(json.loads(v))
             except json.JSONDecodeError:
                 return Deferred(v[:40], reason="a policy that is not valid JSON")
-        return self.value(v)
+        value = self.value(v)
+        if isinstance(value, str) and value.strip().startswith("{"):  # file(), templatefile()
+            try:
+                return self.value(json.loads(value))
+            except json.JSONDecodeError as exc:
+                self.warn(f"the policy is not valid JSON ({exc.msg} at line {exc.lineno}); its actions are unknown")
+                return Deferred(v[:60] if isinstance(v, str) else "policy", reason="a policy that is not valid JSON")
+        return value
 
     # -- the run --------------------------------------------------------------------------------
     def run(self) -> None:
@@ -596,31 +694,134 @@ class Translator:
             self._index_physical()
         for res in self.resources:
             self.display[lid_of(res.address)] = res.name
+            if res.count:
+                self._count(res)
+        self.resources = [r for r in self.resources if r.address not in self.skipped]
         # Rules, attachments and notifications merge into resources translated before them.
         for res in sorted(self.resources, key=lambda r: r.type in MERGING):
+            self.current = res
             try:
                 self._translate(res)
             except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
                 self.draft.warn(res.loc, f"could not read {res.address}: {exc.__class__.__name__} {exc}; skipped")
+        self.current = None
         importer = TemplateImporter(
             self.draft, self.doc, Path(self.draft.source), display=self.display, word="variable"
         )
         importer.run()
         for res in self.resources:
-            if res.count:
-                lid = lid_of(res.address)
-                hit = self.draft.index.get(lid)
-                path = f"{hit[0]}.{hit[1]}" if hit else None
-                if lid in importer.subnets:
-                    path = "vpcs.{}.subnets.{}".format(*importer.subnets[lid])
-                elif lid in importer.groups:
-                    path = "vpcs.{}.security_groups.{}".format(*importer.groups[lid])
-                if path:
-                    self.draft.note(
-                        path,
-                        "declared with count or for_each: one entry stands "
-                        "for every instance (import `terraform show -json` for each one)",
+            if not res.count:
+                continue
+            path = self._entry_path(res, importer)
+            n = self.instances.get(res.address)
+            if path is None or n == 1:
+                continue
+            self.draft.note(
+                path,
+                f"declared with count or for_each: one entry stands for its {n} instances"
+                if n is not None
+                else "declared with count or for_each that tmgen cannot evaluate: instances are assumed, "
+                "one entry standing for every instance (import `terraform show -json` for each one)",
+            )
+        for res, key, text in self.pending:
+            path = self._entry_path(res, importer)
+            if path is not None:
+                entry: Any = self.draft.data
+                for part in path.split("."):
+                    entry = entry.get(part, {}) if isinstance(entry, dict) else {}
+                self.draft.note(f"{path}.{key}" if isinstance(entry, dict) and key in entry else path, text)
+
+    def _entry_path(self, res: TfResource, importer: TemplateImporter) -> str | None:
+        lid = lid_of(res.address)
+        if lid in importer.subnets:
+            return "vpcs.{}.subnets.{}".format(*importer.subnets[lid])
+        if lid in importer.groups:
+            return "vpcs.{}.security_groups.{}".format(*importer.groups[lid])
+        hit = self.draft.index.get(lid)
+        return f"{hit[0]}.{hit[1]}" if hit else None
+
+    def _count(self, res: TfResource) -> None:
+        """How many instances count or for_each gives, from literals, defaults and locals;
+        a resource with none is left out (with a warning)."""
+        key = "count" if "count" in res.values else "for_each"
+        raw = res.values.get(key)
+        try:
+            value = self.evaluator.value(raw)
+        except Unknown:
+            self.instances[res.address] = None
+            return
+        if key == "count":
+            try:
+                n: int | None = int(value) if not isinstance(value, bool) else None
+            except (TypeError, ValueError):
+                n = None
+        else:
+            n = len(value) if isinstance(value, dict | list) else None
+        self.instances[res.address] = n
+        if n == 0:
+            shown = raw[2:-1] if isinstance(raw, str) and raw.startswith("${") and raw.endswith("}") else raw
+            why = f"{key} = {json.dumps(shown) if not isinstance(shown, str) else shown}"
+            self.skipped[res.address] = f"is not created ({why} gives no instance)"
+            self.draft.warn(
+                res.loc,
+                f"{res.address} is not created: {why} gives no instance with the variables' defaults; skipped",
+            )
+
+    def block(self, res: TfResource, name: str) -> Any:
+        """A nested block, static or `dynamic` (its content, when for_each gives an instance)."""
+        static = res.values.get(name)
+        if static is not None:
+            return _first(static)
+        for dyn in aws.as_list(res.values.get("dynamic")):
+            spec = _first(dyn.get(name)) if isinstance(dyn, dict) else None
+            if not isinstance(spec, dict):
+                continue
+            content = _first(spec.get("content"))
+            iterator = str(spec["iterator"]) if isinstance(spec.get("iterator"), str) else name
+            try:
+                items = self.evaluator.value(spec.get("for_each"))
+            except Unknown as exc:
+                self.pending.append(
+                    (
+                        res,
+                        _MODEL_KEYS.get(name, name),
+                        f"from a dynamic {name} block whose for_each tmgen cannot evaluate ({exc}); "
+                        "its content is assumed present",
                     )
+                )
+                return content
+            pairs = list(items.items()) if isinstance(items, dict) else list(enumerate(aws.as_list(items)))
+            if not pairs:
+                self.draft.warn(
+                    res.loc,
+                    f"{res.address}: the dynamic {name} block's for_each is empty "
+                    f"with the variables' defaults; no {name}",
+                )
+                return None
+            if len(pairs) > 1:
+                self.pending.append(
+                    (
+                        res,
+                        _MODEL_KEYS.get(name, name),
+                        f"a dynamic {name} block with {len(pairs)} instances; the first is modelled",
+                    )
+                )
+            key, value = pairs[0]
+            return self._bind(content, self.evaluator.bound({iterator: {"key": key, "value": value}}))
+        return None
+
+    def _bind(self, value: Any, evaluator: Evaluator) -> Any:
+        """A dynamic block's content with its iterator's values filled in where they resolve."""
+        if isinstance(value, dict):
+            return {k: self._bind(v, evaluator) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._bind(v, evaluator) for v in value]
+        if isinstance(value, str) and "${" in value:
+            try:
+                return evaluator.value(value)
+            except Unknown:
+                return value
+        return value
 
     def _index_physical(self) -> None:
         for res in self.resources:
@@ -696,11 +897,11 @@ class Translator:
     # -- per type -------------------------------------------------------------------------------
     def _aws_lambda_function(self, res: TfResource) -> None:
         v = res.values
-        vpc = _first(v.get("vpc_config"))
-        env = _first(v.get("environment"))
-        dlq = _first(v.get("dead_letter_config"))
-        tracing = _first(v.get("tracing_config"))
-        storage = _first(v.get("ephemeral_storage"))
+        vpc = self.block(res, "vpc_config")
+        env = self.block(res, "environment")
+        dlq = self.block(res, "dead_letter_config")
+        tracing = self.block(res, "tracing_config")
+        storage = self.block(res, "ephemeral_storage")
         image = v.get("package_type") == "Image" or v.get("image_uri")
         concurrency = v.get("reserved_concurrent_executions")
         props = {
@@ -974,35 +1175,14 @@ class Translator:
         )
 
 
-def _interpolations(text: str) -> list[tuple[int, int, str]]:
-    """The ${...} of a string with their spans, braces and quoted strings inside them matched."""
-    out: list[tuple[int, int, str]] = []
-    i = 0
-    while True:
-        start = text.find("${", i)
-        if start < 0:
-            return out
-        depth, j, quote = 0, start + 1, False
-        while j < len(text):
-            ch = text[j]
-            if quote:
-                if ch == "\\":
-                    j += 1
-                elif ch == '"':
-                    quote = False
-            elif ch == '"':
-                quote = True
-            elif ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth -= 1
-                if depth == 0:
-                    break
-            j += 1
-        if j >= len(text):
-            return out  # unterminated: left as text
-        out.append((start, j + 1, text[start + 2 : j]))
-        i = j + 1
+# A nested block of aws_lambda_function -> the model key it becomes (for notes)
+_MODEL_KEYS = {
+    "vpc_config": "vpc",
+    "environment": "environment",
+    "dead_letter_config": "async",
+    "tracing_config": "tracing",
+    "ephemeral_storage": "ephemeral_storage",
+}
 
 
 def _first(value: Any) -> Any:
