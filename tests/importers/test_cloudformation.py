@@ -568,3 +568,22 @@ Resources:
         "security_groups": ["Network-Sg"],
     }
     assert warning_lines(r, "outside the root template's directory") == [18]
+
+
+def test_json_template_with_a_byte_order_mark_is_detected(tmp_path: Path) -> None:
+    template = tmp_path / "stack.json"
+    body = '{"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "python3.12"}}}}'
+    template.write_bytes(b"\xef\xbb\xbf" + body.encode())
+    assert detect(template) == "cloudformation"
+    assert import_path(template).data["functions"]["Fn"]["runtime"] == "python3.12"
+
+
+def test_a_path_that_does_not_exist_is_a_located_error(tmp_path: Path) -> None:
+    import pytest
+
+    from tmgen.errors import ModelInvalid
+
+    with pytest.raises(ModelInvalid) as exc:
+        import_path(tmp_path / "missing.yaml")
+    assert exc.value.errors[0].message == "no such file"
+    assert exc.value.errors[0].location.line == 1

@@ -23,7 +23,7 @@ _SNIFF_BYTES = 256 * 1024
 def _head(path: Path) -> str:
     try:
         with path.open("rb") as fh:
-            return fh.read(_SNIFF_BYTES).decode("utf-8", errors="replace")
+            return fh.read(_SNIFF_BYTES).decode("utf-8-sig", errors="replace")  # a BOM is not content
     except OSError:
         return ""
 
@@ -82,6 +82,8 @@ def import_path(path: str | Path, fmt: str | None = None) -> ImportResult:
     """Imports a template, Serverless file, Terraform directory/file or `terraform show -json`
     output. Raises ModelInvalid (located) when the input cannot be read at all."""
     p = Path(path)
+    if not p.exists():
+        read_text(p)  # raises the loader's located "no such file"
     fmt = fmt or detect(p)
     if fmt is None:
         raise ModelInvalid(
