@@ -587,3 +587,22 @@ def test_a_path_that_does_not_exist_is_a_located_error(tmp_path: Path) -> None:
         import_path(tmp_path / "missing.yaml")
     assert exc.value.errors[0].message == "no such file"
     assert exc.value.errors[0].location.line == 1
+
+
+def test_foreach_of_language_extensions_is_a_specific_warning(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        """Transform: AWS::LanguageExtensions
+Resources:
+  Fn::ForEach::Queues:
+    - Name
+    - [a, b]
+    - Queue${Name}: {Type: AWS::SQS::Queue}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Role: arn:aws:iam::111122223333:role/r}
+"""
+    )
+    r = import_path(template)
+    assert warning_lines(r, "Fn::ForEach::Queues (AWS::LanguageExtensions) is not expanded") == [3]
+    assert not warning_lines(r, "has no Type")

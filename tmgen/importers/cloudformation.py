@@ -242,6 +242,11 @@ class TemplateImporter:
         for lid, res in resources.items():
             if isinstance(res, dict) and isinstance(res.get("Type"), str):
                 self.resources[str(lid)] = res
+            elif str(lid).startswith("Fn::ForEach::"):
+                draft.warn(
+                    self.rloc(str(lid)),
+                    f"{lid} (AWS::LanguageExtensions) is not expanded; the resources it generates are not imported",
+                )
             else:
                 draft.warn(self.rloc(str(lid)), f"resource {lid} has no Type; skipped")
         self.globals = self.template.get("Globals") if isinstance(self.template.get("Globals"), dict) else {}
