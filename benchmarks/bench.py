@@ -70,7 +70,6 @@ def main() -> None:
                 f"{d['threats']:>7.2f}s {total:>6.2f}s {total / n * 1e6:>7.0f} {d['findings']:>9} {d['peak_mb']:>8.0f}"
             )
 
-
     if not args.no_build:
         print()
         subprocess.run([sys.executable, str(HERE / "bench_build.py"), *map(str, args.sizes)], check=False)

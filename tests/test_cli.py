@@ -151,9 +151,22 @@ def test_build_writes_the_full_set_atomically(tmp_path: Path, run_cli, monkeypat
     res = run_cli("build", model, "-o", str(out))
     assert res.code == 0 and "drawing diagrams" in res.err
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(["index.html", "threat-model.md", "responsibility.md", "architecture.svg",
-                            "responsibility.svg", "architecture.mmd", "findings.json", "findings.sarif",
-                            "findings.csv", "matrix.json", "matrix.csv", "graph.json"])
+    assert names == sorted(
+        [
+            "index.html",
+            "threat-model.md",
+            "responsibility.md",
+            "architecture.svg",
+            "responsibility.svg",
+            "architecture.mmd",
+            "findings.json",
+            "findings.sarif",
+            "findings.csv",
+            "matrix.json",
+            "matrix.csv",
+            "graph.json",
+        ]
+    )
     first = {p.name: p.read_bytes() for p in out.iterdir()}
     assert run_cli("build", model, "-o", str(out)).code == 0
     assert {p.name: p.read_bytes() for p in out.iterdir()} == first  # byte-identical rebuild

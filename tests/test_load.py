@@ -152,8 +152,7 @@ def test_dangling_references_suggest_the_closest_name(write_model) -> None:
     assert f"{path}:13:14: functions.f.layers[0]: unknown layer 'utlis' (did you mean 'utils'?)" in errors
     assert (
         f"{path}:15:20: functions.f.calls[0].resource: unknown resource 'payment-table' "
-        "(did you mean 'payments-table'?)"
-        in errors
+        "(did you mean 'payments-table'?)" in errors
     )
     assert any("functions.f.calls[1].function: unknown function 'g'" in e for e in errors)
 

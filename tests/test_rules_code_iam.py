@@ -32,8 +32,10 @@ def test_iam_002_critical_with_any_origin_and_confidential_data(tmp_path: Path) 
 
 
 def test_iam_002_critical_when_a_called_resource_is_restricted(tmp_path: Path) -> None:
-    body = "resources:\n  ledger: {type: dynamodb, data: restricted}\n" + (URL_MODEL % '["*"]') + (
-        "    calls: [{resource: ledger, access: read}]\n"
+    body = (
+        "resources:\n  ledger: {type: dynamodb, data: restricted}\n"
+        + (URL_MODEL % '["*"]')
+        + ("    calls: [{resource: ledger, access: read}]\n")
     )
     [f] = findings(tmp_path, body, "IAM-002", "internal")
     assert f.severity == "critical"

@@ -31,8 +31,23 @@ SECRET_WORDS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "P
 
 
 # Names that say the value points at a secret rather than holding one.
-REFERENCE_SUFFIXES = ("_ARN", "_NAME", "_URL", "_URI", "_ID", "_PATH", "_ENDPOINT", "_HOST", "_REGION", "_TTL",
-                      "_FILE", "_ENABLED", "_LENGTH", "_EXPIRY", "_HEADER")
+REFERENCE_SUFFIXES = (
+    "_ARN",
+    "_NAME",
+    "_URL",
+    "_URI",
+    "_ID",
+    "_PATH",
+    "_ENDPOINT",
+    "_HOST",
+    "_REGION",
+    "_TTL",
+    "_FILE",
+    "_ENABLED",
+    "_LENGTH",
+    "_EXPIRY",
+    "_HEADER",
+)
 CREDENTIALS_IN_URL = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.IGNORECASE)
 AWS_ACCESS_KEY_ID = re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")
 

@@ -15,8 +15,18 @@ from tmgen.render import diagram
 from tmgen.render.build import build_outputs
 
 CLI_FILES = {
-    "index.html", "threat-model.md", "responsibility.md", "architecture.svg", "responsibility.svg",
-    "architecture.mmd", "findings.json", "findings.sarif", "findings.csv", "matrix.json", "matrix.csv", "graph.json",
+    "index.html",
+    "threat-model.md",
+    "responsibility.md",
+    "architecture.svg",
+    "responsibility.svg",
+    "architecture.mmd",
+    "findings.json",
+    "findings.sarif",
+    "findings.csv",
+    "matrix.json",
+    "matrix.csv",
+    "graph.json",
 }
 REPO = Path(__file__).resolve().parents[2]
 SARIF_SCHEMA = REPO.parent / "shared" / "spec" / "facts" / "sarif-schema-2.1.0.json"
@@ -51,8 +61,19 @@ def test_without_dot(examples, monkeypatch):
 
 def test_findings_csv_rows(example_builds, examples):
     rows = list(csv.reader(io.StringIO(example_builds["multi-account-platform"].files["findings.csv"].decode())))
-    assert rows[0] == ["id", "rule", "title", "severity", "component", "owner", "team", "element", "file:line",
-                       "accepted", "expires"]
+    assert rows[0] == [
+        "id",
+        "rule",
+        "title",
+        "severity",
+        "component",
+        "owner",
+        "team",
+        "element",
+        "file:line",
+        "accepted",
+        "expires",
+    ]
     assert len(rows) == len(examples["multi-account-platform"].findings) + 1
     accepted = [r for r in rows[1:] if r[9]]
     assert all(r[10] for r in accepted)

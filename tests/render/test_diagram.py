@@ -71,8 +71,10 @@ def test_large_models_group_functions(examples, monkeypatch):
 
 
 @needs_dot
-@pytest.mark.parametrize("suffix,magic", [(".svg", b"<svg"), (".png", b"\x89PNG"), (".pdf", b"%PDF"),
-                                          (".dot", b"digraph"), (".mmd", b"flowchart")])
+@pytest.mark.parametrize(
+    "suffix,magic",
+    [(".svg", b"<svg"), (".png", b"\x89PNG"), (".pdf", b"%PDF"), (".dot", b"digraph"), (".mmd", b"flowchart")],
+)
 def test_render_file_formats(examples, suffix, magic):
     data = diagram.render_file(examples["seed-vpc-pattern"], Path("out" + suffix), None, "architecture")
     assert magic in data[:400]

@@ -23,4 +23,5 @@ def test_golden(example, examples):
         assert path.is_file(), f"{path} is missing: run scripts/update_golden.py"
         assert text == path.read_text(encoding="utf-8"), (
             f"{path.name} differs from the renderer's output: if the change is intended, run "
-            "scripts/update_golden.py and review the diff")
+            "scripts/update_golden.py and review the diff"
+        )

@@ -15,13 +15,25 @@ from tmgen.render import diagram
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs Debian's)")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(CHROMIUM), *FLAGS, f"--user-data-dir={tmp / 'profile'}", *args],
-                          capture_output=True, text=True, timeout=90, check=False)
+    return subprocess.run(
+        [str(CHROMIUM), *FLAGS, f"--user-data-dir={tmp / 'profile'}", *args],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
 
 
 def non_white_pixels(png: bytes) -> int:
@@ -29,8 +41,8 @@ def non_white_pixels(png: bytes) -> int:
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, width = 8, b"", 0
     while pos < len(png):
-        length, kind = struct.unpack(">I4s", png[pos:pos + 8])
-        body = png[pos + 8:pos + 8 + length]
+        length, kind = struct.unpack(">I4s", png[pos : pos + 8])
+        body = png[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             width, height, depth, color = struct.unpack(">IIBB", body[:10])
             assert depth == 8 and color in (2, 6)
@@ -43,7 +55,7 @@ def non_white_pixels(png: bytes) -> int:
     prev = bytearray(stride)
     count = 0
     for y in range(height):
-        line = raw[y * (stride + 1):(y + 1) * (stride + 1)]
+        line = raw[y * (stride + 1) : (y + 1) * (stride + 1)]
         ftype, cur = line[0], bytearray(line[1:])
         for i in range(stride):
             a = cur[i - bpp] if i >= bpp else 0
@@ -72,8 +84,9 @@ def test_report_loads_and_renders(example_builds, tmp_path):
     assert html.count("<svg") == 2 and "http://" not in html.split("<svg", 1)[0]
 
     shot = tmp_path / "shot.png"
-    run = _chromium(tmp_path, "--enable-logging=stderr", "--v=0", "--window-size=800,600",
-                    f"--screenshot={shot}", page.as_uri())
+    run = _chromium(
+        tmp_path, "--enable-logging=stderr", "--v=0", "--window-size=800,600", f"--screenshot={shot}", page.as_uri()
+    )
     console = [line for line in run.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
     assert console == [], console
     assert shot.is_file(), run.stderr[-2000:]

@@ -816,7 +816,8 @@ class TemplateImporter:
             # Its actions are unknown: the model says so with a policy it cannot know.
             name = safe_name(f"unresolved-{document.parameter or 'policy'}")
             self.draft.warn(
-                loc, f"a policy document tmgen cannot read ({document.reason or document.text}): "
+                loc,
+                f"a policy document tmgen cannot read ({document.reason or document.text}): "
                 f"role {role}'s actions from it are unknown",
             )
             policies = self.draft.collection("roles")[role].setdefault("managed_policies", [])
@@ -1439,9 +1440,7 @@ class TemplateImporter:
         principal = aws.principal_of(p.get("Principal"))
         deferred = p.get("Principal")
         if isinstance(deferred, Deferred):
-            principal = (
-                self.own_account() if "AWS::AccountId" in deferred.text else self.unknown_account(deferred, lid)
-            )
+            principal = self.own_account() if "AWS::AccountId" in deferred.text else self.unknown_account(deferred, lid)
         elif principal is None:
             self.draft.warn(self.loc(lid, "Principal"), f"{lid} has no principal tmgen can read; skipped")
             return

@@ -267,8 +267,11 @@ class Draft:
                 if not broken:
                     return data
                 for error in broken:
-                    self.warn(self.locations.get(error.path) or self._nearest_location(parse_path(error.path)),
-                              f"dropped {error.path} from the imported model: {error.message}", error.hint)
+                    self.warn(
+                        self.locations.get(error.path) or self._nearest_location(parse_path(error.path)),
+                        f"dropped {error.path} from the imported model: {error.message}",
+                        error.hint,
+                    )
                 # one at a time: dropping a list item moves the paths of the items after it
                 _delete(data, _droppable(data, parse_path(broken[0].path)))
                 continue

@@ -103,7 +103,8 @@ def _cluster_caption(c: Any, analysis: Any) -> str:
     if c.kind in ("account", "external_account"):
         acct = d.get("account_id")
         return f"{c.label}\n{'external account' if c.kind == 'external_account' else 'account'}" + (
-            f" {acct}" if acct else "")
+            f" {acct}" if acct else ""
+        )
     if c.kind == "vpc":
         return f"{c.label}\nVPC {d.get('cidr', '')}"
     if c.kind == "subnet":
@@ -124,9 +125,11 @@ def _architecture(analysis: Any, v: ArchitectureView) -> str:
     children, members = v.children(), v.members()
     # Edges to a boundary land on an anchor node inside its cluster, clipped at the border.
     anchored = {e.target for e in v.edges if e.target in v.clusters} | {
-        e.source for e in v.edges if e.source in v.clusters}
+        e.source for e in v.edges if e.source in v.clusters
+    }
     subtitle = f"as of {analysis.as_of.isoformat()}" + (
-        "; functions with the same subnets, security groups, role and triggers are grouped" if v.grouped else "")
+        "; functions with the same subnets, security groups, role and triggers are grouped" if v.grouped else ""
+    )
     lines = [
         "digraph architecture {",
         f"  graph [compound=true, rankdir=LR, newrank=true, nodesep=0.25, ranksep=0.7, fontname=Helvetica, "
@@ -144,21 +147,27 @@ def _architecture(analysis: Any, v: ArchitectureView) -> str:
             tip = n.element or n.label
             if n.count > 1:
                 tip = f"{n.count} {caption}s: " + ", ".join(n.members[:30]) + (" ..." if n.count > 30 else "")
-            lines.append(f"{pad}{ids(nid)} [label={quote(label)}, tooltip={quote(tip)}, "
-                         f"{NODE_STYLES.get(n.kind, 'shape=box')}{_marker_attrs(n.marker)}];")
+            lines.append(
+                f"{pad}{ids(nid)} [label={quote(label)}, tooltip={quote(tip)}, "
+                f"{NODE_STYLES.get(n.kind, 'shape=box')}{_marker_attrs(n.marker)}];"
+            )
         for cid in children.get(cluster, []):
             c = v.clusters[cid]
             if c.kind == "internet" and not (cid in anchored or members.get(cid)):
                 continue  # nothing reaches the Internet or comes from it
             lines.append(f"{pad}subgraph cluster_{ids(cid)} {{")
-            lines.append(f"{pad}  label={quote(_cluster_caption(c, analysis) + _marker_line(c.marker))}; "
-                         f"tooltip={quote(c.element or c.label)}; {CLUSTER_STYLES.get(c.kind, '')};"
-                         + (f' color="{SEVERITY_COLORS[c.marker.worst]}"; penwidth=2.5;' if c.marker else ""))
+            lines.append(
+                f"{pad}  label={quote(_cluster_caption(c, analysis) + _marker_line(c.marker))}; "
+                f"tooltip={quote(c.element or c.label)}; {CLUSTER_STYLES.get(c.kind, '')};"
+                + (f' color="{SEVERITY_COLORS[c.marker.worst]}"; penwidth=2.5;' if c.marker else "")
+            )
             if c.kind == "internet":
-                lines.append(f'{pad}  {ids(cid)} [label="anyone on the Internet", shape=ellipse, style=filled, '
-                             f'fillcolor="#eeeeee"];')
+                lines.append(
+                    f'{pad}  {ids(cid)} [label="anyone on the Internet", shape=ellipse, style=filled, '
+                    f'fillcolor="#eeeeee"];'
+                )
             elif cid in anchored or (not members.get(cid) and not children.get(cid)):
-                lines.append(f"{pad}  {ids(cid)} [label=\"\", shape=point, width=0.08, tooltip={quote(c.label)}];")
+                lines.append(f'{pad}  {ids(cid)} [label="", shape=point, width=0.08, tooltip={quote(c.label)}];')
             emit(cid, depth + 1)
             lines.append(f"{pad}}}")
 
@@ -205,16 +214,22 @@ def _legend(v: ArchitectureView) -> list[str]:
     rows = ['<TR><TD COLSPAN="2"><B>Legend</B></TD></TR>']
     for k in kinds:
         color, style = EDGE_STYLES[k]
-        rows.append(f'<TR><TD ALIGN="LEFT"><FONT COLOR="{color}">{STYLE_GLYPH[style]}</FONT></TD>'
-                    f'<TD ALIGN="LEFT">{html_label(EDGE_MEANING[k])}</TD></TR>')
+        rows.append(
+            f'<TR><TD ALIGN="LEFT"><FONT COLOR="{color}">{STYLE_GLYPH[style]}</FONT></TD>'
+            f'<TD ALIGN="LEFT">{html_label(EDGE_MEANING[k])}</TD></TR>'
+        )
     rows.append('<TR><TD ALIGN="LEFT"><B>━━━</B></TD><TD ALIGN="LEFT">thick: crosses a trust boundary</TD></TR>')
     for s in SEVERITIES:
-        rows.append(f'<TR><TD BGCOLOR="{SEVERITY_COLORS[s]}"> </TD>'
-                    f'<TD ALIGN="LEFT">[!] N findings, worst {s} (border colour)</TD></TR>')
+        rows.append(
+            f'<TR><TD BGCOLOR="{SEVERITY_COLORS[s]}"> </TD>'
+            f'<TD ALIGN="LEFT">[!] N findings, worst {s} (border colour)</TD></TR>'
+        )
     if v.grouped:
-        rows.append('<TR><TD ALIGN="LEFT">+N more</TD><TD ALIGN="LEFT">functions grouped by subnets, '
-                    'security groups, role and triggers</TD></TR>')
-    table = ('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="1" CELLPADDING="2">' + "".join(rows) + "</TABLE>")
+        rows.append(
+            '<TR><TD ALIGN="LEFT">+N more</TD><TD ALIGN="LEFT">functions grouped by subnets, '
+            "security groups, role and triggers</TD></TR>"
+        )
+    table = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="1" CELLPADDING="2">' + "".join(rows) + "</TABLE>"
     return [f'  legend [shape=box, style="rounded", color="#9e9e9e", fontsize=9, label=<{table}>];']
 
 
@@ -228,18 +243,23 @@ def _cake_label(p: OwnershipProfile, max_names: int = 12) -> str:
         else:
             cells = "".join(
                 f'<TD BGCOLOR="{OWNER_COLORS[owner]}"><B>{html_label(layer.name)}</B>'
-                + (f'<BR/><FONT POINT-SIZE="8">{html_label(why + ", ".join(layer.moved_by))}</FONT>'
-                   if layer.moved_by else "")
+                + (
+                    f'<BR/><FONT POINT-SIZE="8">{html_label(why + ", ".join(layer.moved_by))}</FONT>'
+                    if layer.moved_by
+                    else ""
+                )
                 + "</TD>"
                 for layer in layers
             )
-        return (f'<TR><TD ALIGN="LEFT" BORDER="0"><B>{title}</B></TD></TR>'
-                f'<TR><TD BORDER="0"><TABLE BORDER="0" CELLSPACING="4" CELLPADDING="6"><TR>{cells}</TR>'
-                "</TABLE></TD></TR>")
+        return (
+            f'<TR><TD ALIGN="LEFT" BORDER="0"><B>{title}</B></TD></TR>'
+            f'<TR><TD BORDER="0"><TABLE BORDER="0" CELLSPACING="4" CELLPADDING="6"><TR>{cells}</TR>'
+            "</TABLE></TD></TR>"
+        )
 
     names = p.functions[:max_names]
     more = f" and {len(p.functions) - max_names} more" if len(p.functions) > max_names else ""
-    head = (f"Profile {p.index}: {len(p.functions)} function{'s' if len(p.functions) != 1 else ''}")
+    head = f"Profile {p.index}: {len(p.functions)} function{'s' if len(p.functions) != 1 else ''}"
     return (
         '<TABLE BORDER="1" COLOR="#9e9e9e" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3">'
         f'<TR><TD ALIGN="LEFT"><B>{html_label(head)}</B></TD></TR>'
@@ -295,11 +315,13 @@ def to_bytes(dot_text: str, fmt: str, timeout: float = DOT_TIMEOUT) -> bytes:
     if exe is None:
         raise GraphvizMissing(f"the Graphviz `dot` program was not found; {INSTALL_HINT}")
     try:
-        proc = subprocess.run([exe, f"-T{fmt}"], input=dot_text.encode("utf-8"), capture_output=True,
-                              timeout=timeout, check=False)
+        proc = subprocess.run(
+            [exe, f"-T{fmt}"], input=dot_text.encode("utf-8"), capture_output=True, timeout=timeout, check=False
+        )
     except subprocess.TimeoutExpired:
-        raise DiagramError(f"dot did not finish within {timeout:.0f} s; draw one part with "
-                           "--view account=NAME or --view vpc=NAME") from None
+        raise DiagramError(
+            f"dot did not finish within {timeout:.0f} s; draw one part with --view account=NAME or --view vpc=NAME"
+        ) from None
     err = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0 or _LOST_EDGE.search(err):
         first = "; ".join(line for line in err.splitlines()[:3] if line.strip()) or f"exit code {proc.returncode}"
@@ -329,4 +351,3 @@ def render_file(analysis: Any, path: Path, view: str | None = None, kind: str = 
 
         return mermaid.render(analysis, view).encode("utf-8")
     return to_bytes(dot_source(analysis, kind, view), fmt)
-

@@ -36,8 +36,13 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render(analysis: Any, architecture_svg: bytes | None = None, responsibility_svg: bytes | None = None,
-           diagram_note: str = "", context: dict[str, Any] | None = None) -> str:
+def render(
+    analysis: Any,
+    architecture_svg: bytes | None = None,
+    responsibility_svg: bytes | None = None,
+    diagram_note: str = "",
+    context: dict[str, Any] | None = None,
+) -> str:
     ctx = dict(context or report_context(analysis))
     css = (data_dir("templates") / "report.css").read_text(encoding="utf-8")
     ctx.update(

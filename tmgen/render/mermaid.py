@@ -11,17 +11,40 @@ from tmgen.render.report_model import KIND_NAMES, SEVERITY_COLORS, ArchitectureV
 # backticks, braces, angle brackets, '#', ';' and the like would otherwise end a label,
 # start markup or break out of a Markdown code fence.
 _SAFE = re.compile(r"[^A-Za-z0-9 .,:/_()+=!?@'-]")
-EDGE_ARROWS = {"triggers": "-.->", "assumes": "-.->", "includes": "-.->", "deploys": "-.->",
-               "shares_with": "-.->", "attaches": "---"}
-EDGE_COLORS = {
-    "invokes": "#1f5fa8", "triggers": "#1f5fa8", "assumes": "#7a3fa0", "calls": "#37474f",
-    "egress": "#c0392b", "attaches": "#8d8d8d", "includes": "#8a6d00", "can_modify": "#d35400",
-    "deploys": "#2e7d32", "shares_with": "#8a6d00",
+EDGE_ARROWS = {
+    "triggers": "-.->",
+    "assumes": "-.->",
+    "includes": "-.->",
+    "deploys": "-.->",
+    "shares_with": "-.->",
+    "attaches": "---",
 }
-CLUSTER_SUFFIX = {"account": " - account", "external_account": " - external account", "vpc": " - VPC",
-                  "subnet": " - subnet", "lambda_service": " (AWS-owned)"}
-NODE_SHAPES = {"resource": ("[(", ")]"), "role": ("[/", "/]"), "trigger": (">", "]"),
-               "hyperplane_eni": ("{{", "}}"), "execution_environment": ("([", "])")}
+EDGE_COLORS = {
+    "invokes": "#1f5fa8",
+    "triggers": "#1f5fa8",
+    "assumes": "#7a3fa0",
+    "calls": "#37474f",
+    "egress": "#c0392b",
+    "attaches": "#8d8d8d",
+    "includes": "#8a6d00",
+    "can_modify": "#d35400",
+    "deploys": "#2e7d32",
+    "shares_with": "#8a6d00",
+}
+CLUSTER_SUFFIX = {
+    "account": " - account",
+    "external_account": " - external account",
+    "vpc": " - VPC",
+    "subnet": " - subnet",
+    "lambda_service": " (AWS-owned)",
+}
+NODE_SHAPES = {
+    "resource": ("[(", ")]"),
+    "role": ("[/", "/]"),
+    "trigger": (">", "]"),
+    "hyperplane_eni": ("{{", "}}"),
+    "execution_environment": ("([", "])"),
+}
 
 
 def text(value: object) -> str:
@@ -79,8 +102,9 @@ def flowchart(v: ArchitectureView) -> str:
         src = f"{ident(e.source)}_anyone" if e.source == "internet" else ident(e.source)
         dst = f"{ident(e.target)}_anyone" if e.target == "internet" else ident(e.target)
         lines.append(f"  {src} {arrow} {dst}")
-        styles.append(f"  linkStyle {i} stroke:{EDGE_COLORS.get(e.kind, '#333333')}"
-                      + (",stroke-width:3px" if e.crosses else ""))
+        styles.append(
+            f"  linkStyle {i} stroke:{EDGE_COLORS.get(e.kind, '#333333')}" + (",stroke-width:3px" if e.crosses else "")
+        )
     lines.extend(styles)
     for sev, color in SEVERITY_COLORS.items():
         lines.append(f"  classDef sev_{sev} stroke:{color},stroke-width:3px")

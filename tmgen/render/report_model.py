@@ -12,7 +12,11 @@ from tmgen.findings import SEVERITY_RANK, Finding
 from tmgen.knowledge import SEVERITIES
 
 SEVERITY_COLORS = {
-    "critical": "#7b1fa2", "high": "#c62828", "medium": "#ef6c00", "low": "#f9a825", "info": "#546e7a",
+    "critical": "#7b1fa2",
+    "high": "#c62828",
+    "medium": "#ef6c00",
+    "low": "#f9a825",
+    "info": "#546e7a",
 }
 OWNER_COLORS = {"AWS": "#ffe0b2", "Shared": "#e1bee7", "Customer": "#bbdefb"}
 # From this many functions on, the architecture groups look-alike functions into one node.
@@ -27,14 +31,29 @@ FAN_NOTES = {
     "shares_with": ("source", "shared with {n} accounts"),
 }
 BOUNDARY_KIND_NAMES = {
-    "lambda_service": "AWS Lambda service", "account": "account", "external_account": "external account",
-    "vpc": "VPC", "subnet": "subnet", "internet": "Internet",
+    "lambda_service": "AWS Lambda service",
+    "account": "account",
+    "external_account": "external account",
+    "vpc": "VPC",
+    "subnet": "subnet",
+    "internet": "Internet",
 }
 KIND_NAMES = {
-    "lambda_service": "Lambda service", "execution_environment": "execution environment", "account": "account",
-    "external_account": "external account", "vpc": "VPC", "subnet": "subnet", "security_group": "security group",
-    "hyperplane_eni": "Hyperplane ENI", "function": "function", "role": "IAM role", "layer": "layer",
-    "trigger": "trigger", "resource": "resource", "internet": "Internet", "vpc_endpoint": "VPC endpoint",
+    "lambda_service": "Lambda service",
+    "execution_environment": "execution environment",
+    "account": "account",
+    "external_account": "external account",
+    "vpc": "VPC",
+    "subnet": "subnet",
+    "security_group": "security group",
+    "hyperplane_eni": "Hyperplane ENI",
+    "function": "function",
+    "role": "IAM role",
+    "layer": "layer",
+    "trigger": "trigger",
+    "resource": "resource",
+    "internet": "Internet",
+    "vpc_endpoint": "VPC endpoint",
 }
 EDGE_MEANING = {
     "invokes": "invokes (or runs in)",
@@ -50,12 +69,19 @@ EDGE_MEANING = {
 }
 # What moved a component, in a few words, for the layer cake.
 SHIFT_SHORT = {
-    "zip-package": "zip package", "container-image": "container image", "tmp-cache": "/tmp used as a cache",
-    "managed-runtime": "managed runtime", "managed-runtime-ending": "managed runtime, deprecation near",
-    "runtime-deprecated": "runtime past deprecation", "custom-runtime": "custom runtime (provided*)",
-    "custom-runtime-deprecated": "deprecated OS-only runtime", "image-custom-base": "image on a custom base",
-    "image-aws-base": "image on an AWS base", "runtime-unknown": "unknown runtime",
-    "no-vpc": "not in a VPC", "vpc-attached": "attached to a VPC",
+    "zip-package": "zip package",
+    "container-image": "container image",
+    "tmp-cache": "/tmp used as a cache",
+    "managed-runtime": "managed runtime",
+    "managed-runtime-ending": "managed runtime, deprecation near",
+    "runtime-deprecated": "runtime past deprecation",
+    "custom-runtime": "custom runtime (provided*)",
+    "custom-runtime-deprecated": "deprecated OS-only runtime",
+    "image-custom-base": "image on a custom base",
+    "image-aws-base": "image on an AWS base",
+    "runtime-unknown": "unknown runtime",
+    "no-vpc": "not in a VPC",
+    "vpc-attached": "attached to a VPC",
 }
 
 
@@ -136,12 +162,20 @@ def threat_groups(analysis: Any, active: bool = True) -> list[ThreatGroup]:
     for rule, fs in groups.items():
         meta = analysis.knowledge.rules.get(rule)
         fs = sorted(fs, key=lambda f: (SEVERITY_RANK[f.severity], f.element))
-        out.append(ThreatGroup(
-            rule=rule, title=fs[0].title, component=fs[0].component,
-            severity=worst([f.severity for f in fs]), stride=list(fs[0].stride), owner=fs[0].owner,
-            description=meta.description if meta else "", mitigations=list(fs[0].mitigations),
-            references=[(r.title, r.url) for r in meta.references] if meta else [], findings=fs,
-        ))
+        out.append(
+            ThreatGroup(
+                rule=rule,
+                title=fs[0].title,
+                component=fs[0].component,
+                severity=worst([f.severity for f in fs]),
+                stride=list(fs[0].stride),
+                owner=fs[0].owner,
+                description=meta.description if meta else "",
+                mitigations=list(fs[0].mitigations),
+                references=[(r.title, r.url) for r in meta.references] if meta else [],
+                findings=fs,
+            )
+        )
     return sorted(out, key=lambda g: (SEVERITY_RANK[g.severity], g.rule))
 
 
@@ -205,8 +239,9 @@ def boundary_crossings(analysis: Any, examples: int = 4) -> list[BoundaryCrossin
     for b in analysis.graph.boundaries:
         d = g.nodes[b]
         parent = d.get("boundary")
-        bc = BoundaryCrossings(b, d["label"], BOUNDARY_KIND_NAMES.get(d["kind"], d["kind"]),
-                               g.nodes[parent]["label"] if parent else None)
+        bc = BoundaryCrossings(
+            b, d["label"], BOUNDARY_KIND_NAMES.get(d["kind"], d["kind"]), g.nodes[parent]["label"] if parent else None
+        )
         for kind, items in per.get(b, {}).items():
             unique = list(dict.fromkeys(items))
             bc.crossings.append(Crossing(kind, len(items), unique[:examples]))
@@ -350,8 +385,11 @@ def _in_view(analysis: Any, view: str | None) -> set[str] | None:
     root = f"{key}:{name}"
     if root not in g:
         if key == "account":
-            names = [d["label"] for n, d in g.nodes(data=True) if d["kind"] in ("account", "external_account")
-                     and n.startswith("account:")]
+            names = [
+                d["label"]
+                for n, d in g.nodes(data=True)
+                if d["kind"] in ("account", "external_account") and n.startswith("account:")
+            ]
         else:
             names = list(analysis.workload.vpcs)
         raise ValueError(f"no {key} '{name}' in the model; known: {', '.join(names) or 'none'}")
@@ -398,8 +436,9 @@ def architecture_view(analysis: Any, view: str | None = None) -> ArchitectureVie
     for vn in nodes.values():
         if vn.kind == "execution_environment":
             account, _, attachment = vn.id.removeprefix("ee:").rpartition("|")
-            vn.label = (f"sandboxes of {vn.count} {account} function{'s' if vn.count != 1 else ''}\n"
-                        + ("outside any VPC (open egress)" if attachment == "novpc" else "attached to customer VPCs"))
+            vn.label = f"sandboxes of {vn.count} {account} function{'s' if vn.count != 1 else ''}\n" + (
+                "outside any VPC (open egress)" if attachment == "novpc" else "attached to customer VPCs"
+            )
         elif vn.count > 1 and vn.kind == "function":
             vn.label = f"{vn.members[0]} +{vn.count - 1} more ({vn.count} functions)"
         elif vn.count > 1 and vn.kind in ("trigger", "resource", "role", "hyperplane_eni"):
@@ -439,9 +478,13 @@ def architecture_view(analysis: Any, view: str | None = None) -> ArchitectureVie
         elif len(others) > FAN and end in nodes:
             nodes[end].notes.append(FAN_NOTES[kind][1].format(n=len(others)))
             dropped.add((end, kind))
-    kept = [e for e in edges.values()
-            if not (e.kind in FAN_NOTES and ((e.source if FAN_NOTES[e.kind][0] == "source" else e.target), e.kind)
-                    in dropped)]
+    kept = [
+        e
+        for e in edges.values()
+        if not (
+            e.kind in FAN_NOTES and ((e.source if FAN_NOTES[e.kind][0] == "source" else e.target), e.kind) in dropped
+        )
+    ]
     title = analysis.name + (f" ({view})" if view else "")
     return ArchitectureView(title, clusters, nodes, kept, grouped)
 
@@ -515,15 +558,32 @@ def report_context(analysis: Any, generated: str | None = None, diagrams: bool =
     comps = [(c, analysis.knowledge.components[c].name) for c in m.components]
     duties = []
     for team, items in m.by_team().items():
-        duties.append({"team": team, "count": len(items), "duties": items[:MAX_DUTIES_PER_TEAM],
-                       "more": max(len(items) - MAX_DUTIES_PER_TEAM, 0)})
+        duties.append(
+            {
+                "team": team,
+                "count": len(items),
+                "duties": items[:MAX_DUTIES_PER_TEAM],
+                "more": max(len(items) - MAX_DUTIES_PER_TEAM, 0),
+            }
+        )
     aggregate = []
     per_component = m.aggregate()
     for comp, name in comps:
         owners = per_component[comp]
-        aggregate.append({"component": name, "owners": [
-            {"owner": o, "count": e["count"], "functions": e["functions"][:12],
-             "more": max(len(e["functions"]) - 12, 0)} for o, e in owners.items()]})
+        aggregate.append(
+            {
+                "component": name,
+                "owners": [
+                    {
+                        "owner": o,
+                        "count": e["count"],
+                        "functions": e["functions"][:12],
+                        "more": max(len(e["functions"]) - 12, 0),
+                    }
+                    for o, e in owners.items()
+                ],
+            }
+        )
     accepted = [f for f in analysis.findings if f.accepted is not None]
     return {
         "name": analysis.name,
@@ -533,12 +593,16 @@ def report_context(analysis: Any, generated: str | None = None, diagrams: bool =
         "as_of": analysis.as_of.isoformat(),
         "model_file": analysis.document.file,
         "counts": {
-            "functions": len(w.functions), "accounts": len(w.accounts), "vpcs": len(w.vpcs),
-            "enis": len(analysis.graph.enis), "boundaries": len(analysis.graph.boundaries),
+            "functions": len(w.functions),
+            "accounts": len(w.accounts),
+            "vpcs": len(w.vpcs),
+            "enis": len(analysis.graph.enis),
+            "boundaries": len(analysis.graph.boundaries),
             "findings": sum(1 for f in analysis.findings if f.active),
         },
-        "accounts": [{"name": n, "id": a.id, "external": a.external, "description": a.description}
-                     for n, a in w.accounts.items()],
+        "accounts": [
+            {"name": n, "id": a.id, "external": a.external, "description": a.description} for n, a in w.accounts.items()
+        ],
         "assumptions": ASSUMPTIONS,
         "how_to_read": HOW_TO_READ,
         "crossings": [b for b in boundary_crossings(analysis) if b.crossings],
@@ -564,13 +628,19 @@ def safe_url(url: object) -> str:
     text = str(url).strip()
     if not text.lower().startswith(("https://", "http://")):
         return "#"
-    return "".join(c if c.isascii() and c.isprintable() and c not in ' "\'<>()[]`{}|\\' else
-                   "".join(f"%{b:02X}" for b in c.encode("utf-8")) for c in text)
+    return "".join(
+        c
+        if c.isascii() and c.isprintable() and c not in " \"'<>()[]`{}|\\"
+        else "".join(f"%{b:02X}" for b in c.encode("utf-8"))
+        for c in text
+    )
 
 
 def evidence_items(evidence: dict[str, Any]) -> list[tuple[str, str]]:
     """Evidence as (key, value text) pairs; nested values as compact JSON."""
     import json
 
-    return [(str(k), v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, sort_keys=True, default=str))
-            for k, v in evidence.items()]
+    return [
+        (str(k), v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, sort_keys=True, default=str))
+        for k, v in evidence.items()
+    ]

@@ -44,34 +44,46 @@ def sarif_data(analysis: Any) -> dict[str, Any]:
             "ruleIndex": index[f.rule],
             "level": LEVELS[f.severity],
             "message": {"text": message},
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": {"uri": f.location.file.replace("\\", "/")},
-                    "region": {"startLine": max(f.location.line, 1), "startColumn": max(f.location.column, 1)},
-                },
-                "logicalLocations": [{"fullyQualifiedName": f.element, "kind": "element"}],
-            }],
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": f.location.file.replace("\\", "/")},
+                        "region": {"startLine": max(f.location.line, 1), "startColumn": max(f.location.column, 1)},
+                    },
+                    "logicalLocations": [{"fullyQualifiedName": f.element, "kind": "element"}],
+                }
+            ],
             "partialFingerprints": {"tmgenFindingId/v1": f.id},
             "properties": {
-                "severity": f.severity, "component": f.component, "owner": f.owner, "team": f.team,
+                "severity": f.severity,
+                "component": f.component,
+                "owner": f.owner,
+                "team": f.team,
                 "security-severity": SECURITY_SEVERITY[f.severity],
             },
         }
         if f.accepted is not None and not f.accepted.expired:
-            result["suppressions"] = [{"kind": "external", "status": "accepted",
-                                       "justification": f.accepted.justification}]
+            result["suppressions"] = [
+                {"kind": "external", "status": "accepted", "justification": f.accepted.justification}
+            ]
         results.append(result)
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "tmgen", "version": __version__, "semanticVersion": __version__,
-                "rules": [_descriptor(rules[rid]) for rid in used],
-            }},
-            "results": results,
-            "columnKind": "unicodeCodePoints",
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "tmgen",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "rules": [_descriptor(rules[rid]) for rid in used],
+                    }
+                },
+                "results": results,
+                "columnKind": "unicodeCodePoints",
+            }
+        ],
     }
 
 

@@ -51,6 +51,6 @@ def all_rules() -> dict[str, RuleFn]:
 
 def iter_hits(ctx: RuleContext, only: Iterable[str] | None = None) -> Iterator[tuple[str, Hit]]:
     rules = all_rules()
-    for rule_id in (only or rules):
+    for rule_id in only or rules:
         for hit in rules[rule_id](ctx):
             yield rule_id, hit

@@ -20,10 +20,13 @@ def no_dependency_scanning(ctx: RuleContext) -> Iterator[Hit]:
     for name, fn in w.functions.items():
         if fn.supply_chain is not None and fn.supply_chain.dependency_scanning:
             continue
-        yield Hit(f"functions.{name}", {
-            "supply_chain.dependency_scanning": bool(fn.supply_chain and fn.supply_chain.dependency_scanning),
-            "deployment.pipeline.dependency_scanning": bool(pipeline and pipeline.dependency_scanning),
-        })
+        yield Hit(
+            f"functions.{name}",
+            {
+                "supply_chain.dependency_scanning": bool(fn.supply_chain and fn.supply_chain.dependency_scanning),
+                "deployment.pipeline.dependency_scanning": bool(pipeline and pipeline.dependency_scanning),
+            },
+        )
 
 
 def _layer_users(ctx: RuleContext, layer: str) -> list[str]:
@@ -35,8 +38,7 @@ def layer_shared_with_everyone(ctx: RuleContext) -> Iterator[Hit]:
     for name, layer in ctx.workload.layers.items():
         for j, target in enumerate(layer.shared_with):
             if target == "*":
-                yield Hit(f"layers.{name}.shared_with[{j}]", {"shared_with": "*"},
-                          functions=_layer_users(ctx, name))
+                yield Hit(f"layers.{name}.shared_with[{j}]", {"shared_with": "*"}, functions=_layer_users(ctx, name))
 
 
 @rule("CODE-003")
@@ -47,8 +49,7 @@ def layer_shared_outside_org(ctx: RuleContext) -> Iterator[Hit]:
             if target in ("*", "org") or target.startswith("o-"):
                 continue
             if ctx.is_external_account(target):
-                yield Hit(f"layers.{name}.shared_with[{j}]", {"shared_with": target},
-                          functions=_layer_users(ctx, name))
+                yield Hit(f"layers.{name}.shared_with[{j}]", {"shared_with": target}, functions=_layer_users(ctx, name))
 
 
 @rule("CODE-004")
@@ -100,8 +101,7 @@ def layer_publisher_outside_deployment(ctx: RuleContext) -> Iterator[Hit]:
         new_layer = rp.can_any(("lambda:PublishLayerVersion",), "layer:\x00new")
         if new_layer and not on_any:
             on_any = new_layer
-        layers = {layer: actions for layer, mods in ctx.layer_modifiers.items()
-                  for r, actions in mods if r == role}
+        layers = {layer: actions for layer, mods in ctx.layer_modifiers.items() for r, actions in mods if r == role}
         if not on_any and not layers:
             continue
         evidence: dict[str, object] = {"kind": ctx.workload.roles[role].kind}

@@ -137,8 +137,12 @@ class RuleContext:
             if permission_is_public(p):
                 out.append({"via": "permission with principal *", "element": f"{base}.permissions[{j}]"})
             elif self.permission_external_account(p):
-                out.append({"via": f"permission for external account {self.permission_external_account(p)}",
-                            "element": f"{base}.permissions[{j}]"})
+                out.append(
+                    {
+                        "via": f"permission for external account {self.permission_external_account(p)}",
+                        "element": f"{base}.permissions[{j}]",
+                    }
+                )
         for j, t in enumerate(fn.triggers):
             el = f"{base}.triggers[{j}]"
             src = w.resources.get(t.source) if t.source else None

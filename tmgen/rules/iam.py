@@ -59,8 +59,11 @@ def url_without_auth(ctx: RuleContext) -> Iterator[Hit]:
             continue
         any_origin = "*" in fn.url.cors_origins
         sensitive = ctx.sensitive_data(name)
-        evidence: dict[str, object] = {"auth": "NONE", "cors_origins": list(fn.url.cors_origins),
-                                       "data": ctx.data_level.get(name)}
+        evidence: dict[str, object] = {
+            "auth": "NONE",
+            "cors_origins": list(fn.url.cors_origins),
+            "data": ctx.data_level.get(name),
+        }
         # Any web page can then call it from a visitor's browser and read the response.
         yield Hit(f"functions.{name}.url", evidence, severity="critical" if any_origin and sensitive else None)
 
@@ -74,10 +77,16 @@ def other_account_without_condition(ctx: RuleContext) -> Iterator[Hit]:
         grantee = _account_name(ctx, p.principal)
         if grantee == w.account_of(fn):
             continue
-        yield Hit(f"functions.{name}.permissions[{j}]", {
-            "principal": p.principal, "account": grantee, "action": p.action,
-            "source_arn": p.source_arn, "external": ctx.is_external_account(p.principal),
-        })
+        yield Hit(
+            f"functions.{name}.permissions[{j}]",
+            {
+                "principal": p.principal,
+                "account": grantee,
+                "action": p.action,
+                "source_arn": p.source_arn,
+                "external": ctx.is_external_account(p.principal),
+            },
+        )
 
 
 @rule("IAM-004")
@@ -91,9 +100,14 @@ def service_principal_confused_deputy(ctx: RuleContext) -> Iterator[Hit]:
         # anyone, so for S3 only aws:SourceAccount closes the confused deputy.
         if source_arn_narrows(p.source_arn) and not p.principal.startswith("s3."):
             continue
-        yield Hit(f"functions.{name}.permissions[{j}]", {
-            "principal": p.principal, "source_arn": p.source_arn, "source_account": None,
-        })
+        yield Hit(
+            f"functions.{name}.permissions[{j}]",
+            {
+                "principal": p.principal,
+                "source_arn": p.source_arn,
+                "source_account": None,
+            },
+        )
 
 
 @rule("IAM-005")
@@ -101,8 +115,11 @@ def role_invokes_any_function(ctx: RuleContext) -> Iterator[Hit]:
     for role, rp, users in _execution_roles(ctx):
         grant = rp.grant_for("lambda:InvokeFunction", "*")
         if grant is not None:
-            yield Hit(f"roles.{role}", {"action": "lambda:InvokeFunction", "resource": "*",
-                                        "granted_by": grant.source}, functions=users)
+            yield Hit(
+                f"roles.{role}",
+                {"action": "lambda:InvokeFunction", "resource": "*", "granted_by": grant.source},
+                functions=users,
+            )
 
 
 def _unconditional_on_any(grants: list[Grant], action: str) -> Grant | None:
@@ -128,11 +145,17 @@ def role_creates_enis_anywhere(ctx: RuleContext) -> Iterator[Hit]:
             # unconditionally; a boundary document we cannot read is given the benefit.
             if rp.boundary is None or _unconditional_on_any(rp.boundary, ENI_ACTION) is None:
                 continue
-        yield Hit(f"roles.{role}", {
-            "action": ENI_ACTION, "resource": "*", "granted_by": grant.source,
-            "lambda-subnets-only guardrail": "none",
-            "permission_boundary": "allows it on every resource" if rp.has_boundary else "none",
-        }, functions=users)
+        yield Hit(
+            f"roles.{role}",
+            {
+                "action": ENI_ACTION,
+                "resource": "*",
+                "granted_by": grant.source,
+                "lambda-subnets-only guardrail": "none",
+                "permission_boundary": "allows it on every resource" if rp.has_boundary else "none",
+            },
+            functions=users,
+        )
 
 
 def _effective_wildcards(rp: RolePolicy) -> list[tuple[str, str]]:
@@ -151,9 +174,13 @@ def _effective_wildcards(rp: RolePolicy) -> list[tuple[str, str]]:
                 or (b.not_actions is not None and not any(pattern_covers(n, action) for n in b.not_actions))
                 for b in allows
             )
-            candidates = [action] if survives else [
-                a for b in allows for a in b.actions if (a == "*" or a.endswith(":*")) and grant.covers_pattern(a)
-            ]
+            candidates = (
+                [action]
+                if survives
+                else [
+                    a for b in allows for a in b.actions if (a == "*" or a.endswith(":*")) and grant.covers_pattern(a)
+                ]
+            )
         for a in candidates:
             if rp.denies_everywhere((a, None)):
                 continue  # a Deny on some resources leaves the wildcard on the rest
@@ -168,10 +195,14 @@ def role_wildcard_actions(ctx: RuleContext) -> Iterator[Hit]:
     for role, rp, users in _execution_roles(ctx):
         wildcards = _effective_wildcards(rp)
         if wildcards:
-            yield Hit(f"roles.{role}", {
-                "actions": list(dict.fromkeys(a for a, _ in wildcards)),
-                "granted_by": list(dict.fromkeys(s for _, s in wildcards)),
-            }, functions=users)
+            yield Hit(
+                f"roles.{role}",
+                {
+                    "actions": list(dict.fromkeys(a for a, _ in wildcards)),
+                    "granted_by": list(dict.fromkeys(s for _, s in wildcards)),
+                },
+                functions=users,
+            )
 
 
 def _modifiable(ctx: RuleContext) -> dict[str, dict[str, list[str]]]:
@@ -190,8 +221,9 @@ def non_deployment_role_changes_function(ctx: RuleContext) -> Iterator[Hit]:
     for role, functions in _modifiable(ctx).items():
         if role in ctx.deployment_roles:
             continue
-        yield Hit(f"roles.{role}", {"kind": ctx.workload.roles[role].kind, "functions": functions},
-                  functions=list(functions))
+        yield Hit(
+            f"roles.{role}", {"kind": ctx.workload.roles[role].kind, "functions": functions}, functions=list(functions)
+        )
 
 
 @rule("IAM-009")
@@ -254,9 +286,16 @@ def deployment_role_passes_any_role(ctx: RuleContext) -> Iterator[Hit]:
         grant = rp.pass_any_role_grant()
         if grant is not None:
             # A condition such as iam:PassedToService=lambda still lets it pass every role to Lambda.
-            yield Hit(f"roles.{role}", {"action": "iam:PassRole", "resource": ", ".join(grant.resources),
-                                        "granted_by": grant.source,
-                                        "conditional": grant.conditional}, functions=ctx.role_users.get(role, []))
+            yield Hit(
+                f"roles.{role}",
+                {
+                    "action": "iam:PassRole",
+                    "resource": ", ".join(grant.resources),
+                    "granted_by": grant.source,
+                    "conditional": grant.conditional,
+                },
+                functions=ctx.role_users.get(role, []),
+            )
 
 
 @rule("IAM-014")
@@ -269,8 +308,10 @@ def cross_account_without_guardrail(ctx: RuleContext) -> Iterator[Hit]:
         for j, p in enumerate(fn.permissions):
             external = ctx.permission_external_account(p)
             if external:
-                yield Hit(f"{base}.permissions[{j}]", {"principal": p.principal, "action": p.action,
-                                                      "external_account": external})
+                yield Hit(
+                    f"{base}.permissions[{j}]",
+                    {"principal": p.principal, "action": p.action, "external_account": external},
+                )
         for j, t in enumerate(fn.triggers):
             src = w.resources.get(t.source) if t.source else None
             account = t.account or (src.account if src is not None else None)
@@ -298,8 +339,11 @@ def _log_targets(rp: RolePolicy, function: str) -> list[str]:
                     regions.add(parts[3])
                 if _ACCOUNT_ID.match(parts[4]) and not rp.account_id:
                     accounts.add(parts[4])
-    return [f"arn:aws:logs:{region}:{acct}:log-group:/aws/lambda/{function}:log-stream:2026/01/01/[$LATEST]0"
-            for region in sorted(regions) for acct in sorted(accounts)]
+    return [
+        f"arn:aws:logs:{region}:{acct}:log-group:/aws/lambda/{function}:log-stream:2026/01/01/[$LATEST]0"
+        for region in sorted(regions)
+        for acct in sorted(accounts)
+    ]
 
 
 @rule("IAM-016")

@@ -19,7 +19,10 @@ def unassigned_duty(ctx: RuleContext) -> Iterator[Hit]:
     for (function, component), duties in groups.items():
         yield Hit(
             f"functions.{function}.owners.{component}",
-            {"duties": [d.text for d in duties],
-             "elements": list(dict.fromkeys(e for d in duties for e in d.elements))},
-            functions=[function], component=component,
+            {
+                "duties": [d.text for d in duties],
+                "elements": list(dict.fromkeys(e for d in duties for e in d.elements)),
+            },
+            functions=[function],
+            component=component,
         )
