@@ -328,12 +328,7 @@ class TemplateImporter:
 
     def carry_notes(self, lid: str, keys: tuple[Any, ...], model_path: str, value: Any = None) -> None:
         """Moves what the resolver assumed under a property onto the model path built from it."""
-        base = self.tpath(lid, keys)
-        for path, text in self.resolver.assumed:
-            if path[: len(base)] == base:
-                self.draft.note(model_path, text)
-        if isinstance(value, Deferred) and value.reason:
-            self.draft.note(model_path, f"unresolved: {value.reason}")
+        self.draft.carry_notes(self.resolver.assumed, self.tpath(lid, keys), model_path, value)
 
     def take_problems(self) -> None:
         for loc, text in self.resolver.problems:

@@ -73,6 +73,18 @@ class Draft:
         else:
             self.notes[path] = text
 
+    def carry_notes(
+        self, assumed: list[tuple[Any, str]], prefix: tuple[Any, ...], path: str, value: Any = None
+    ) -> None:
+        """Moves what a resolver assumed under `prefix` of the source onto model `path`, and
+        says so when the value itself stayed unresolved (it has a `reason`)."""
+        for source_path, text in assumed:
+            if tuple(source_path[: len(prefix)]) == tuple(prefix):
+                self.note(path, text)
+        reason = getattr(value, "reason", None)
+        if reason:
+            self.note(path, f"unresolved: {reason}")
+
     def locate(self, path: str, loc: Location | None) -> None:
         if loc is not None:
             self.locations.setdefault(path, loc)

@@ -299,11 +299,7 @@ class ServiceImporter:
         return self.vars.resolve(self.doc.data.get(key), (key,))
 
     def notes(self, prefix: PathT, model_path: str, value: Any = None) -> None:
-        for path, text in self.vars.assumed:
-            if path[: len(prefix)] == prefix:
-                self.draft.note(model_path, text)
-        if isinstance(value, Deferred) and value.reason:
-            self.draft.note(model_path, f"unresolved: {value.reason}")
+        self.draft.carry_notes(self.vars.assumed, prefix, model_path, value)
 
     def run(self) -> None:
         provider = self.resolved("provider")
