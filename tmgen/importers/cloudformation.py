@@ -13,7 +13,7 @@ from typing import Any
 from tmgen.errors import Location, ModelInvalid
 from tmgen.importers import aws
 from tmgen.importers.draft import Draft, ImportResult, safe_name
-from tmgen.importers.intrinsics import NO_VALUE, Deferred, Resolver, tag_handler
+from tmgen.importers.intrinsics import NO_VALUE, Deferred, ForEachExpander, Resolver, tag_handler
 from tmgen.load import Document, PathT, load_text, read_text
 
 MAX_NESTING = 5
@@ -234,6 +234,12 @@ class TemplateImporter:
         self.template = doc.data
         self.resolver = Resolver(self.template, doc, overrides or {}, external=external, word=word)
         self.resolver.stack_output = self.stack_output
+        if isinstance(self.template, dict):
+            before = len(self.resolver.assumed)
+            expander = ForEachExpander(self.resolver, draft.warn)
+            for section in ("Conditions", "Resources", "Outputs"):
+                expander.section(section)
+            del self.resolver.assumed[before:]  # a loop over a parameter's default is not a model value
         resources = self.template.get("Resources")
         if not isinstance(resources, dict):
             draft.warn(doc.locate(("Resources",)), "the template has no Resources mapping")
@@ -242,11 +248,6 @@ class TemplateImporter:
         for lid, res in resources.items():
             if isinstance(res, dict) and isinstance(res.get("Type"), str):
                 self.resources[str(lid)] = res
-            elif str(lid).startswith("Fn::ForEach::"):
-                draft.warn(
-                    self.rloc(str(lid)),
-                    f"{lid} (AWS::LanguageExtensions) is not expanded; the resources it generates are not imported",
-                )
             else:
                 draft.warn(self.rloc(str(lid)), f"resource {lid} has no Type; skipped")
         self.globals = self.template.get("Globals") if isinstance(self.template.get("Globals"), dict) else {}

@@ -504,3 +504,108 @@ class Resolver:
             return json.dumps(value, sort_keys=True)
         except TypeError:
             return Deferred("!ToJsonString", reason="JSON of a deploy-time value")
+
+
+# -- Fn::ForEach (the AWS::LanguageExtensions transform) ---------------------------------------
+
+FOREACH = "Fn::ForEach::"
+MAX_FOREACH_ITEMS = 1000  # generated keys per template, so a runaway loop cannot exhaust memory
+
+
+def has_foreach(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any((isinstance(k, str) and k.startswith(FOREACH)) or has_foreach(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_foreach(v) for v in value)
+    return False
+
+
+class ForEachExpander:
+    """Expands `Fn::ForEach::Name: [Identifier, Collection, {OutputKey: OutputValue}]` in place,
+    as CloudFormation's AWS::LanguageExtensions transform does: `${Identifier}` and
+    `&{Identifier}` (non-alphanumeric characters removed) are replaced in keys and strings, and
+    `{Ref: Identifier}` by the item. Loops may nest. Generated keys get the location of the
+    key they come from, so warnings on generated resources still point into the template."""
+
+    def __init__(self, resolver: Resolver, warn: Callable[[Location, str], None]) -> None:
+        self.resolver = resolver
+        self.doc = resolver.doc
+        self.warn = warn
+        self.generated = 0
+
+    def section(self, name: str) -> None:
+        value = self.resolver.template.get(name)
+        if not isinstance(value, dict) or not has_foreach(value):
+            return
+        expanded = self._value(value, (name,), (name,), {})
+        value.clear()  # in place: the resolver holds the same dicts
+        value.update(expanded)
+
+    def _copy(self, src: PathT, dst: PathT) -> None:
+        if src == dst:
+            return
+        for table in (self.doc.keys, self.doc.values):
+            if src in table and dst not in table:
+                table[dst] = table[src]
+
+    def _text(self, text: str, env: dict[str, str]) -> str:
+        for ident, item in env.items():
+            text = text.replace("${" + ident + "}", item)
+            text = text.replace("&{" + ident + "}", re.sub(r"[^A-Za-z0-9]", "", item))
+        return text
+
+    def _value(self, value: Any, src: PathT, dst: PathT, env: dict[str, str]) -> Any:
+        self._copy(src, dst)
+        if isinstance(value, dict):
+            ref = value.get("Ref") if len(value) == 1 else None
+            if isinstance(ref, str) and ref in env:
+                return env[ref]
+            out: dict[Any, Any] = {}
+            for k, v in value.items():
+                self._put(out, k, v, src + (k,), dst, env)
+            return out
+        if isinstance(value, list):
+            return [self._value(v, src + (i,), dst + (i,), env) for i, v in enumerate(value)]
+        if isinstance(value, str) and env:
+            return self._text(value, env)
+        return value
+
+    def _put(self, out: dict[Any, Any], key: Any, value: Any, src: PathT, dst: PathT, env: dict[str, str]) -> None:
+        if not (isinstance(key, str) and key.startswith(FOREACH)):
+            new = self._text(key, env) if isinstance(key, str) else key
+            if new in out:
+                self.warn(self.doc.locate(src), f"{new} is generated twice; the later one is kept")
+            out[new] = self._value(value, src, dst + (new,), env)
+            return
+        loc = self.doc.locate(src)
+        if (
+            not isinstance(value, list)
+            or len(value) != 3
+            or not isinstance(value[0], str)
+            or not isinstance(value[2], dict)
+        ):
+            self.warn(loc, f"{key} takes [identifier, collection, {{output key: value}}]; skipped")
+            return
+        ident, collection, body = value
+        resolved = self.resolver.resolve(self._value(collection, src + (1,), src + (1,), env), src + (1,))
+        if isinstance(resolved, str):  # a CommaDelimitedList given as one string
+            resolved = [part.strip() for part in resolved.split(",") if part.strip()]
+        items: list[str] | None = None
+        if isinstance(resolved, list) and all(isinstance(i, str | int | float) for i in resolved):
+            items = [str(i) for i in resolved]
+        if items is None:
+            why = (resolved.reason or resolved.text) if isinstance(resolved, Deferred) else "not a list of strings"
+            self.warn(
+                loc,
+                f"{key} (AWS::LanguageExtensions) is not expanded: its collection cannot be resolved ({why}); "
+                "the entries it generates are not imported",
+            )
+            return
+        for item in items:
+            if self.generated >= MAX_FOREACH_ITEMS:
+                self.warn(loc, f"{key}: more than {MAX_FOREACH_ITEMS} generated entries; the rest are not imported")
+                return
+            self.generated += 1
+            inner = {**env, ident: item}
+            for okey, ovalue in body.items():
+                self._put(out, okey, ovalue, src + (2, okey), dst, inner)
