@@ -20,9 +20,12 @@ INPUTS = (
         and p.parent.name != "nested"
         and "parts" not in p.parts
         and "tfdir" not in p.parts
+        and "realworld" not in p.parts
     )
     + [FIXTURES / "nested" / "parent.yaml"]
     + [d for d in (FIXTURES / "tfdir",) if d.is_dir()]
+    # each entry is one input: a template, a plan, or a directory (Serverless service, Terraform root)
+    + sorted((FIXTURES / "realworld").iterdir())
 )
 
 

@@ -1755,8 +1755,13 @@ class TemplateImporter:
             ]
             if ttype == "s3":
                 permit(principal, source_account=True)
-            else:
-                permit(principal, props.get(key) if ttype == "sns" else None)
+            elif ttype == "sns":
+                permit(principal, props.get(key))
+            else:  # SAM limits the grant to the user pool
+                pool = props.get(key)
+                permit(
+                    principal, "${" + pool.resource + ".Arn}" if isinstance(pool, Deferred) and pool.resource else pool
+                )
             return
         polled = {
             "SQS": "Queue",
@@ -1775,10 +1780,11 @@ class TemplateImporter:
         if etype == "SelfManagedKafka":
             self.draft.append(("functions", fname), "triggers", {"type": "kafka"}, loc)
             return
+        rule_arn = "${" + f"{fname}{event_id}.Arn" + "}"  # the rule SAM creates, and names so
         if etype in ("Schedule", "ScheduleV2"):
             self.draft.append(("functions", fname), "triggers", {"type": "schedule"}, loc)
-            if etype == "Schedule":
-                permit("events.amazonaws.com")
+            if etype == "Schedule":  # ScheduleV2 invokes through a role, without a permission
+                permit("events.amazonaws.com", rule_arn)
             return
         if etype in ("CloudWatchEvent", "EventBridgeRule"):
             trigger: dict[str, Any] = {"type": "eventbridge"}
@@ -1788,15 +1794,18 @@ class TemplateImporter:
                 if source:
                     trigger["source"] = source
             self.draft.append(("functions", fname), "triggers", trigger, loc)
-            permit("events.amazonaws.com")
+            permit("events.amazonaws.com", rule_arn)
             return
         if etype == "CloudWatchLogs":
             self.draft.append(("functions", fname), "triggers", {"type": "cloudwatch_logs"}, loc)
-            permit("logs.amazonaws.com")
+            group = props.get("LogGroupName")
+            permit("logs.amazonaws.com", f"arn:aws:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:{group}:*")
             return
         if etype == "IoTRule":
             self.draft.append(("functions", fname), "triggers", {"type": "iot"}, loc)
-            permit("iot.amazonaws.com")
+            permit(
+                "iot.amazonaws.com", f"arn:aws:iot:${{AWS::Region}}:${{AWS::AccountId}}:rule/{fname}{event_id}", True
+            )
             return
         if etype == "AlexaSkill":
             self.draft.append(("functions", fname), "triggers", {"type": "other", "description": "Alexa skill"}, loc)

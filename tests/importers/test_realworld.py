@@ -1,0 +1,106 @@
+"""Inputs shaped like what teams really write: SAM apps with Globals and policy templates,
+CDK-synthesised CloudFormation, Serverless v3 services split over files, Terraform roots with
+local modules, and `terraform show -json` plans. Each is imported, validated and analysed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tmgen.analysis import analyze, load_imported
+from tmgen.importers import ImportResult, detect, import_path
+from tmgen.schema import Workload
+
+REALWORLD = Path(__file__).parent / "fixtures" / "realworld"
+
+
+def _load(name: str) -> ImportResult:
+    result = import_path(REALWORLD / name)
+    Workload.model_validate(result.data)
+    return result
+
+
+def warnings_of(result: ImportResult) -> list[str]:
+    return [w.message for w in result.warnings]
+
+
+def statements(result: ImportResult, role: str) -> dict[str, list[str]]:
+    """action -> resources of a role's Allow statements."""
+    out: dict[str, list[str]] = {}
+    for st in result.data["roles"][role].get("statements", []):
+        if st.get("effect", "Allow") == "Allow":
+            for action in st["actions"]:
+                out.setdefault(action, []).extend(st.get("resources", []))
+    return out
+
+
+@pytest.mark.parametrize("entry", sorted(p.name for p in REALWORLD.iterdir()))
+def test_every_input_validates_is_located_and_analyses(entry: str) -> None:
+    path = REALWORLD / entry
+    result = import_path(path)
+    Workload.model_validate(result.data)
+    for warning in result.warnings:
+        assert warning.location is not None and warning.location.line >= 1, warning.message
+        assert Path(warning.location.file).name != "model.yaml"
+    fmt = detect(path)
+    assert fmt is not None
+    analysis = analyze(load_imported(path, fmt))
+    assert analysis.findings
+
+
+# -- SAM: Globals, Cognito API, streams, SQS batch failures, layers, policy templates ---------------
+
+
+def test_sam_orders_globals_layers_and_vpc() -> None:
+    r = _load("sam-orders.yaml")
+    functions = r.data["functions"]
+    assert set(functions) == {"CreateOrderFunction", "OrderStreamFunction", "FulfilmentWorker", "NotifyFunction"}
+    create = functions["CreateOrderFunction"]
+    assert create["memory"] == 1024 and create["architecture"] == "arm64" and create["tracing"] is True
+    assert create["reserved_concurrency"] == 100
+    assert create["layers"] == ["SharedDepsLayer", "AWSLambdaPowertoolsPythonV2-Arm64"]
+    assert r.data["layers"]["AWSLambdaPowertoolsPythonV2-Arm64"]["publisher"] == "aws"
+    assert r.data["layers"]["SharedDepsLayer"] == {"publisher": "self"}
+    worker = functions["FulfilmentWorker"]
+    assert worker["vpc"]["subnets"] == ["VpcSubnetIds"]
+    assert worker["vpc"]["security_groups"] == ["VpcSecurityGroupId"]
+    assert "vpc" not in create
+    assert worker["environment"]["CONFIG_PARAM"] == "/orders/prod/config"
+
+
+def test_sam_orders_triggers_and_auth() -> None:
+    r = _load("sam-orders.yaml")
+    functions = r.data["functions"]
+    assert functions["CreateOrderFunction"]["triggers"] == [
+        {"type": "api_gateway", "source": "OrdersApi", "auth": "cognito"},
+        {"type": "api_gateway", "source": "OrdersApi", "auth": "none"},  # /health opts out
+    ]
+    assert functions["OrderStreamFunction"]["triggers"] == [{"type": "dynamodb", "source": "OrdersTable"}]
+    assert functions["FulfilmentWorker"]["triggers"] == [{"type": "sqs", "source": "FulfilmentQueue"}]
+    notify = functions["NotifyFunction"]
+    assert notify["triggers"] == [{"type": "schedule"}]
+    # SAM limits the schedule's permission to the rule it creates; the partner's grant is cross-account
+    assert notify["permissions"][0]["source_arn"] == "${NotifyFunctionNightly.Arn}"
+    assert notify["permissions"][1] == {"sid": "PartnerInvokePermission", "principal": "444455556666"}
+
+
+def test_sam_orders_policy_templates() -> None:
+    r = _load("sam-orders.yaml")
+    create = statements(r, "CreateOrderFunctionRole")
+    assert create["dynamodb:PutItem"] == ["table:OrdersTable"]
+    assert "ssm:GetParameter" in create
+    assert create["events:PutEvents"] == ["resource:OrderEventBus"]
+    stream = statements(r, "OrderStreamFunctionRole")
+    assert stream["dynamodb:GetRecords"] == ["table:OrdersTable"]
+    assert stream["states:StartExecution"] == ["resource:FulfilmentStateMachine"]
+    assert stream["sqs:SendMessage*"] == ["queue:FulfilmentQueue"]
+    worker = statements(r, "FulfilmentWorkerRole")
+    assert worker["sqs:ReceiveMessage"] == ["queue:FulfilmentQueue"]
+    assert worker["s3:GetObject"] == ["bucket:InvoiceBucket"]
+    assert worker["s3:PutObject"] == ["bucket:InvoiceBucket"]
+    assert worker["secretsmanager:GetSecretValue"] == ["secret:PaymentGatewaySecret"]
+    assert worker["kms:Decrypt"] == ["key:DataKey"]
+    assert worker["ec2:CreateNetworkInterface"] == ["*"]
+    assert "AWSLambdaVPCAccessExecutionRole" in r.data["roles"]["FulfilmentWorkerRole"]["managed_policies"]
+    assert "AmazonSESFullAccess" in r.data["roles"]["NotifyFunctionRole"]["managed_policies"]
