@@ -104,3 +104,55 @@ def test_sam_orders_policy_templates() -> None:
     assert worker["ec2:CreateNetworkInterface"] == ["*"]
     assert "AWSLambdaVPCAccessExecutionRole" in r.data["roles"]["FulfilmentWorkerRole"]["managed_policies"]
     assert "AmazonSESFullAccess" in r.data["roles"]["NotifyFunctionRole"]["managed_policies"]
+
+
+# -- CDK-synthesised CloudFormation ---------------------------------------------------------------
+
+CDK_HANDLER = "IngestHandler3B9C5A1E"
+
+
+def test_cdk_network_placement_and_routes() -> None:
+    r = _load("cdk-ingest.template.json")
+    vpc = r.data["vpcs"]["IngestVpcB2A5F1C3"]
+    assert vpc["cidr"] == "10.20.0.0/16"
+    assert vpc["subnets"]["IngestVpcPublicSubnet1Subnet6A1F0E2B"]["route"] == "igw"
+    assert vpc["subnets"]["IngestVpcPrivateSubnet2Subnet7B8C9D0E"]["route"] == "nat"
+    assert vpc["endpoints"]["dynamodb"] == {"type": "gateway", "policy": "full"}
+    handler = r.data["functions"][CDK_HANDLER]
+    assert handler["vpc"] == {
+        "vpc": "IngestVpcB2A5F1C3",
+        "subnets": ["IngestVpcPrivateSubnet1Subnet2C4D8E6F", "IngestVpcPrivateSubnet2Subnet7B8C9D0E"],
+        "security_groups": ["HandlerSecurityGroup4F3E2D1C"],
+    }
+    assert handler["layers"] == ["SharedLayer5E9D3C1A", "LambdaInsightsExtension-Arm64"]
+    assert r.data["layers"]["SharedLayer5E9D3C1A"]["shared_with"] == ["org"]
+    assert r.data["layers"]["LambdaInsightsExtension-Arm64"]["publisher"] == "aws"
+    # the provider functions CDK adds are functions of the stack too
+    assert "BucketNotificationsHandler050a0587b7544547bf325f094a3db8347ECC3691" in r.data["functions"]
+    assert not warnings_of(r)  # Custom::, AWS::CDK::Metadata, Rules and asset parameters are not problems
+
+
+def test_cdk_default_policy_attached_with_ref_roles() -> None:
+    r = _load("cdk-ingest.template.json")
+    role = "IngestHandlerServiceRole8F1E0D2C"
+    assert r.data["functions"][CDK_HANDLER]["role"] == role
+    assert r.data["roles"][role]["managed_policies"] == [
+        "AWSLambdaBasicExecutionRole",
+        "AWSLambdaVPCAccessExecutionRole",
+    ]
+    actions = statements(r, role)
+    assert actions["dynamodb:PutItem"] == ["table:IngestTable7D8E9F01"]
+    assert actions["s3:GetObject*"] == ["bucket:UploadBucketD2C1A0B9"]
+    assert actions["sts:AssumeRole"] == ["arn:aws:iam::777788889999:role/partner-ingest-writer"]
+
+
+def test_cdk_permissions_and_triggers() -> None:
+    r = _load("cdk-ingest.template.json")
+    handler = r.data["functions"][CDK_HANDLER]
+    perms = {p["principal"]: p for p in handler["permissions"]}
+    assert perms["s3.amazonaws.com"]["source_account"] == "this-account"
+    assert perms["apigateway.amazonaws.com"]["source_arn"].endswith("/*/*")
+    assert perms["777788889999"] == {"sid": "CrossAccountInvoke9E8D7C6B", "principal": "777788889999"}
+    assert {"type": "s3", "source": "UploadBucketD2C1A0B9"} in handler["triggers"]
+    assert {"type": "api_gateway", "auth": "iam", "source": "IngestApi8C7D6E5F"} in handler["triggers"]
+    assert handler["environment"]["PARTNER_API_TOKEN"] == "tok_live_5f2b9c1d7e"  # kept for the secret rules
