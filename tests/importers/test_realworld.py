@@ -156,3 +156,54 @@ def test_cdk_permissions_and_triggers() -> None:
     assert {"type": "s3", "source": "UploadBucketD2C1A0B9"} in handler["triggers"]
     assert {"type": "api_gateway", "auth": "iam", "source": "IngestApi8C7D6E5F"} in handler["triggers"]
     assert handler["environment"]["PARTNER_API_TOKEN"] == "tok_live_5f2b9c1d7e"  # kept for the secret rules
+
+
+# -- Serverless Framework v3: functions from a file, httpApi authorizers, ${ssm:} networks --------
+
+
+def test_serverless_functions_from_a_file_and_vpc_from_ssm() -> None:
+    r = _load("sls-shop")
+    functions = r.data["functions"]
+    assert set(functions) == {"listProducts", "getProduct", "upsertProduct", "authorizer", "resizeImage"}
+    vpc = functions["listProducts"]["vpc"]
+    assert vpc["subnets"] == ["private-subnet-a", "private-subnet-b"]
+    assert vpc["security_groups"] == ["lambda-sg-id"]
+    assert "ssm" in r.notes["vpcs.vpc.subnets.private-subnet-a"]
+    assert "vpc" not in functions["authorizer"]  # vpc: ~ opts out of the provider's VPC
+    resize = functions["resizeImage"]
+    assert resize["memory"] == 2048 and resize["ephemeral_storage"] == 4096
+    assert resize["layers"] == ["Klayers-p311-Pillow"]
+    assert r.data["layers"]["Klayers-p311-Pillow"] == {"publisher": "third-party", "account_id": "770693421928"}
+    assert functions["listProducts"]["environment"]["STRIPE_SECRET_KEY"] == {"secret": True}
+    # ${aws:accountId} is the deploying account, so the destination's ARN still names the queue
+    assert resize["async"] == {"on_failure": "shop-dlq"}
+    assert r.data["resources"]["shop-dlq"]["type"] == "sqs"
+
+
+def test_serverless_http_api_authorizers_and_permissions() -> None:
+    r = _load("sls-shop")
+    functions = r.data["functions"]
+    assert functions["listProducts"]["triggers"] == [{"type": "http_api", "source": "HttpApi", "auth": "none"}]
+    # a JWT authorizer and a request (Lambda) authorizer on two routes of one function stay apart
+    assert functions["upsertProduct"]["triggers"] == [
+        {"type": "http_api", "source": "HttpApi", "auth": "jwt"},
+        {"type": "http_api", "source": "HttpApi", "auth": "lambda"},
+    ]
+    perm = functions["upsertProduct"]["permissions"][0]
+    assert perm["principal"] == "apigateway.amazonaws.com"
+    assert perm["source_arn"] == "arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${HttpApi}/*"
+    assert functions["resizeImage"]["triggers"] == [{"type": "sqs", "source": "ImageQueue"}]
+
+
+def test_serverless_iam_role_statements_and_managed_policies() -> None:
+    r = _load("sls-shop")
+    role = r.data["roles"]["IamRoleLambdaExecution"]
+    assert {"CloudWatchLambdaInsightsExecutionRolePolicy", "AWSLambdaVPCAccessExecutionRole"} <= set(
+        role["managed_policies"]
+    )
+    actions = statements(r, "IamRoleLambdaExecution")
+    assert actions["dynamodb:PutItem"] == ["table:CatalogTable"]
+    assert actions["sqs:SendMessage"] == ["queue:ImageQueue"]
+    assert actions["s3:PutObject"] == ["bucket:ImageBucket"]  # the bucket's name, resolved from the stage
+    assert "queue:ImageQueue" in actions["sqs:ReceiveMessage"]  # the poller statement of the sqs event
+    assert {f["role"] for f in r.data["functions"].values()} == {"IamRoleLambdaExecution"}

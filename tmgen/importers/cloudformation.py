@@ -378,6 +378,14 @@ class TemplateImporter:
                 return self.draft.ensure_resource(
                     rtype, value.resource, loc, f"{value.resource} is a resource of a type tmgen does not model"
                 )
+            arn = aws.parse_arn(value.text)
+            if arn is not None and "${" not in arn.resource_name:  # an ARN with placeholders
+                return self.draft.ensure_resource(
+                    aws.SERVICE_TYPES.get(arn.service, rtype),
+                    arn.resource_name,
+                    loc,
+                    f"from the ARN {value.text}; not declared in the template",
+                )
             name = value.parameter or ("unresolved-source" if value.text.startswith("!") else value.text)
             return self.draft.ensure_resource(rtype, name, loc, f"unresolved: {value.reason or value.text}")
         if isinstance(value, str):

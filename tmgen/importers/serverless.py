@@ -159,6 +159,11 @@ class Variables:
             return Deferred("${" + alt + "}", parameter=rest, reason=f"the environment variable {rest} at deploy time")
         if alt.startswith("file("):
             return self._file(alt, path)
+        if kind == "aws" and rest == "accountId":
+            return Deferred("${AWS::AccountId}")  # the deploying account: the stack's own
+        if kind == "aws" and rest == "region":
+            self.assumed.append((path, f"the region {self.region()!r} of the provider assumed"))
+            return self.region()
         if kind in ("ssm", "s3", "cf", "aws", "secretsmanager", "param", "vault", "terraform"):
             return Deferred(
                 "${" + alt + "}",
@@ -738,12 +743,12 @@ class ServiceImporter:
                 if auth == "none" and spec.get("private") is True:
                     auth = "api_key"
             trigger({"type": "api_gateway", "source": api, "auth": auth})
-            permit("apigateway.amazonaws.com")
+            permit("apigateway.amazonaws.com", source_arn=f"{EXECUTE_API}${{{api}}}/*/*")
         elif kind == "httpApi":
             api = self._implicit_api("HttpApi", "http_api", loc)
-            auth = _authorizer_kind(spec.get("authorizer"), rest=False) if isinstance(spec, dict) else "none"
+            auth = self._http_api_auth(spec.get("authorizer")) if isinstance(spec, dict) else "none"
             trigger({"type": "http_api", "source": api, "auth": auth})
-            permit("apigateway.amazonaws.com")
+            permit("apigateway.amazonaws.com", source_arn=f"{EXECUTE_API}${{{api}}}/*")
         elif kind == "alb":
             listener = spec.get("listenerArn") if isinstance(spec, dict) else None
             source = self.cfn.source_entry(listener, "alb", loc) if listener is not None else None
@@ -756,7 +761,8 @@ class ServiceImporter:
             bucket = spec.get("bucket") if isinstance(spec, dict) else spec
             source = self._named_source(bucket, "s3", "S3Bucket", loc)
             trigger({"type": "s3", "source": source})
-            permit("s3.amazonaws.com", source_account=self.cfn.own_account())
+            extra = {"source_arn": f"arn:aws:s3:::{bucket}"} if isinstance(bucket, str) and "${" not in bucket else {}
+            permit("s3.amazonaws.com", source_account=self.cfn.own_account(), **extra)
         elif kind == "sqs":
             arn = spec.get("arn") if isinstance(spec, dict) else spec
             self.cfn._polled_trigger(fname, arn, loc, "sqs")
@@ -768,10 +774,11 @@ class ServiceImporter:
             topic = spec.get("arn") or spec.get("topicName") if isinstance(spec, dict) else spec
             source = self._named_source(topic, "sns", "SNSTopic", loc)
             trigger({"type": "sns", "source": source})
-            permit("sns.amazonaws.com")
+            arn = topic if isinstance(topic, str) and topic.startswith("arn:") else f"${{{source}}}" if source else None
+            permit("sns.amazonaws.com", **({"source_arn": str(arn)} if arn else {}))
         elif kind == "schedule":
             trigger({"type": "schedule"})
-            permit("events.amazonaws.com")
+            permit("events.amazonaws.com", source_arn=f"${{{fname}EventsRuleSchedule.Arn}}")
         elif kind == "eventBridge":
             if isinstance(spec, dict) and spec.get("schedule"):
                 trigger({"type": "schedule"})
@@ -781,12 +788,12 @@ class ServiceImporter:
                     self._named_source(bus, "eventbridge", "EventBus", loc) if bus not in (None, "default") else None
                 )
                 trigger({"type": "eventbridge", "source": source} if source else {"type": "eventbridge"})
-            permit("events.amazonaws.com")
+            permit("events.amazonaws.com", source_arn=f"${{{fname}EventBridgeRule.Arn}}")
         elif kind == "cognitoUserPool":
             pool = spec.get("pool") if isinstance(spec, dict) else None
             source = self._named_source(pool, "cognito", "CognitoUserPool", loc) if pool else None
             trigger({"type": "cognito", "source": source} if source else {"type": "cognito"})
-            permit("cognito-idp.amazonaws.com")
+            permit("cognito-idp.amazonaws.com", source_arn=f"${{{source or pool}.Arn}}")
         elif kind == "cloudwatchLog":
             trigger({"type": "cloudwatch_logs"})
             permit("logs.amazonaws.com")
@@ -795,6 +802,22 @@ class ServiceImporter:
             permit("iot.amazonaws.com")
         else:
             self.draft.warn(loc, f"event type {kind} of {name} is not modelled; skipped")
+
+    def _http_api_auth(self, authorizer: Any) -> str:
+        """The kind of an httpApi event's authorizer; a name refers to provider.httpApi.authorizers."""
+        name = authorizer if isinstance(authorizer, str) else None
+        if isinstance(authorizer, dict) and isinstance(authorizer.get("name"), str) and "type" not in authorizer:
+            name = authorizer["name"]
+        if name is not None:
+            defined = _dig(self.provider, ("httpApi", "authorizers", name))
+            if isinstance(defined, dict):
+                kind = str(defined.get("type", "jwt")).lower()
+                return (
+                    "lambda"
+                    if kind == "request" or defined.get("functionName") or defined.get("functionArn")
+                    else "jwt"
+                )
+        return _authorizer_kind(authorizer, rest=False)
 
     def _implicit_api(self, logical: str, rtype: str, loc: Location) -> str:
         found = self.draft.lookup(logical, "resources")
@@ -816,6 +839,9 @@ class ServiceImporter:
                 rtype, value, loc, "created by the Serverless Framework for an event, or an existing one"
             )
         return self.cfn.source_entry(value, rtype, loc)
+
+
+EXECUTE_API = "arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:"
 
 
 def _authorizer_kind(authorizer: Any, rest: bool) -> str:
