@@ -13,6 +13,7 @@ from tmgen.render.build import BuildResult, build_outputs
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
 HOSTILE = Path(__file__).with_name("hostile.yaml")
+NASTY = Path(__file__).with_name("nasty.yaml")
 
 
 def analyze_as(path: Path, display: str) -> Analysis:
@@ -33,6 +34,16 @@ def hostile() -> Analysis:
 @pytest.fixture(scope="session")
 def hostile_build(hostile: Analysis) -> BuildResult:
     return build_outputs(hostile)
+
+
+@pytest.fixture(scope="session")
+def nasty() -> Analysis:
+    return analyze_as(NASTY, "models/nasty model|x.yaml")
+
+
+@pytest.fixture(scope="session")
+def nasty_build(nasty: Analysis) -> BuildResult:
+    return build_outputs(nasty)
 
 
 @pytest.fixture(scope="session")

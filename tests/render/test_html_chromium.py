@@ -95,3 +95,27 @@ def test_report_loads_and_renders(example_builds, tmp_path):
     dom = _chromium(tmp_path, "--dump-dom", page.as_uri()).stdout
     assert 'data-filters="ready"' in dom  # the filter script ran
     assert "finding(s) shown" in dom
+
+
+ALERT_HOOK = (
+    "<script>window.alert=window.confirm=window.prompt=function(m){var r=document.documentElement;"
+    "r.setAttribute('data-ran',(r.getAttribute('data-ran')||'')+'|'+m)};</script>"
+)
+
+
+@pytest.mark.parametrize("model", ["hostile", "nasty"])
+def test_no_script_from_the_model_runs(model, hostile_build, nasty_build, tmp_path):
+    """The page with alert() recorded on the root element: a control line proves the hook works,
+    then nothing from the model may call it (inline handlers, script tags, javascript: links)."""
+    html = {"hostile": hostile_build, "nasty": nasty_build}[model].files["index.html"].decode()
+    page = tmp_path / "index.html"
+    page.write_text(html.replace("<head>", "<head>" + ALERT_HOOK, 1), encoding="utf-8")
+    control = tmp_path / "control.html"
+    control.write_text(
+        html.replace("<head>", "<head>" + ALERT_HOOK, 1).replace("<main>", "<main><script>alert('ctl')</script>", 1),
+        encoding="utf-8",
+    )
+    dump = ["--virtual-time-budget=2000", "--dump-dom"]
+    assert 'data-ran="|ctl"' in _chromium(tmp_path, *dump, control.as_uri()).stdout
+    dom = _chromium(tmp_path, *dump, page.as_uri()).stdout
+    assert 'data-filters="ready"' in dom and 'data-ran="' not in dom

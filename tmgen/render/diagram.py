@@ -22,6 +22,7 @@ from tmgen.render.report_model import (
     architecture_view,
     ownership_profiles,
 )
+from tmgen.render.text import shorten
 
 DOT_TIMEOUT = 120  # seconds; 1,000 grouped functions take a few
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".mmd": "mmd"}
@@ -276,7 +277,7 @@ def _cake_label(p: OwnershipProfile, max_names: int = 12) -> str:
 def _wrapped(names: list[str], more: str, width: int = 90) -> str:
     """Function names on lines of about `width` characters (HTML-escaped, joined by <BR/>)."""
     lines: list[str] = []
-    for name in names:
+    for name in map(shorten, names):
         if lines and len(lines[-1]) + len(name) + 2 <= width:
             lines[-1] += ", " + name
         else:
@@ -289,10 +290,11 @@ def _wrapped(names: list[str], more: str, width: int = 90) -> str:
 def responsibility_dot(analysis: Any) -> str:
     """The seed article's layered picture, once per distinct ownership profile."""
     profiles = ownership_profiles(analysis)
+    title = f"Shared responsibility: {shorten(analysis.name, 80)}\nas of {analysis.as_of.isoformat()}"
     lines = [
         "digraph responsibility {",
         "  graph [rankdir=TB, nodesep=0.4, ranksep=0.4, fontname=Helvetica, fontsize=12, labelloc=t, "
-        f"label={quote('Shared responsibility: ' + analysis.name + chr(10) + 'as of ' + analysis.as_of.isoformat())}];",
+        f"label={quote(title)}];",
         "  node [shape=plaintext, fontname=Helvetica, fontsize=10];",
     ]
     for p in profiles:

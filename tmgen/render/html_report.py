@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from tmgen.knowledge import data_dir
 from tmgen.render.report_model import evidence_items, report_context, safe_url
+from tmgen.render.text import visible
 
 _PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
@@ -25,8 +26,15 @@ def inline_svg(svg: bytes | None) -> Markup | None:
     return Markup(text.strip())  # noqa: S704 - produced by dot from escaped DOT
 
 
+def _finalize(value: object) -> object:
+    """Every printed value: our own markup passes; any other text shows its control and
+    bidirectional-override characters instead of obeying them (autoescape follows)."""
+    return value if isinstance(value, Markup) or not isinstance(value, str) else visible(value)
+
+
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
+        finalize=_finalize,
         loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
         autoescape=True,
         keep_trailing_newline=True,

@@ -9,12 +9,17 @@ import jinja2
 from tmgen.knowledge import data_dir
 from tmgen.render import mermaid
 from tmgen.render.report_model import evidence_items, report_context, safe_url
-from tmgen.render.text import md_cell
+from tmgen.render.text import md_cell, visible
 
 
 def _code(value: object) -> str:
     """Text for inline code: no backticks or line breaks to end the span."""
-    return " ".join(str(value).replace("`", "'").split())
+    return " ".join(visible(value).replace("`", "'").split())
+
+
+def _code_cell(value: object) -> str:
+    """Inline code inside a table cell: a pipe would end the cell even there (GFM)."""
+    return _code(value).replace("|", "\\|")
 
 
 def _evidence(evidence: dict[str, Any]) -> str:
@@ -28,7 +33,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(md=md_cell, code=_code, evidence=_evidence, url=safe_url)
+    env.filters.update(md=md_cell, code=_code, code_cell=_code_cell, evidence=_evidence, url=safe_url)
     return env
 
 

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from tmgen.render.report_model import KIND_NAMES, SEVERITY_COLORS, ArchitectureView, architecture_view
+from tmgen.render.text import visible
 
 # Anything outside this set becomes a Mermaid entity (#NNN;): quotes, brackets, pipes,
 # backticks, braces, angle brackets, '#', ';' and the like would otherwise end a label,
@@ -48,8 +49,9 @@ NODE_SHAPES = {
 
 
 def text(value: object) -> str:
-    """A string made safe inside a quoted Mermaid label; line breaks become <br/>."""
-    lines = str(value).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    """A string made safe inside a quoted Mermaid label; line breaks become <br/>. Control and
+    bidirectional-override characters are spelled out first: as entities they would work again."""
+    lines = visible(value).replace("\r\n", "\n").replace("\r", "\n").split("\n")
     return "<br/>".join(_SAFE.sub(lambda m: f"#{ord(m.group(0))};", line) for line in lines)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from tmgen.findings import SEVERITY_RANK, Finding
 from tmgen.knowledge import SEVERITIES
+from tmgen.render.text import shorten
 
 SEVERITY_COLORS = {
     "critical": "#7b1fa2",
@@ -421,12 +422,14 @@ def architecture_view(analysis: Any, view: str | None = None) -> ArchitectureVie
         if n not in wanted:
             continue
         if n in boundary_nodes:
-            clusters[n] = ViewCluster(n, d["kind"], d["label"], d.get("boundary"), d.get("element", ""), markers.get(n))
+            clusters[n] = ViewCluster(
+                n, d["kind"], shorten(d["label"]), d.get("boundary"), d.get("element", ""), markers.get(n)
+            )
             continue
         r, label = rep[n]
         vn = nodes.get(r)
         if vn is None:
-            vn = nodes[r] = ViewNode(r, d["kind"], label, d.get("boundary"), d.get("element", ""), 0)
+            vn = nodes[r] = ViewNode(r, d["kind"], shorten(label), d.get("boundary"), d.get("element", ""), 0)
         vn.count += 1
         vn.members.append(d["label"])
         m = markers.get(n)
@@ -436,11 +439,11 @@ def architecture_view(analysis: Any, view: str | None = None) -> ArchitectureVie
     for vn in nodes.values():
         if vn.kind == "execution_environment":
             account, _, attachment = vn.id.removeprefix("ee:").rpartition("|")
-            vn.label = f"sandboxes of {vn.count} {account} function{'s' if vn.count != 1 else ''}\n" + (
+            vn.label = f"sandboxes of {vn.count} {shorten(account, 40)} function{'s' if vn.count != 1 else ''}\n" + (
                 "outside any VPC (open egress)" if attachment == "novpc" else "attached to customer VPCs"
             )
         elif vn.count > 1 and vn.kind == "function":
-            vn.label = f"{vn.members[0]} +{vn.count - 1} more ({vn.count} functions)"
+            vn.label = f"{shorten(vn.members[0], 40)} +{vn.count - 1} more ({vn.count} functions)"
         elif vn.count > 1 and vn.kind in ("trigger", "resource", "role", "hyperplane_eni"):
             vn.label = f"{vn.label} (x{vn.count})"
 
@@ -485,7 +488,7 @@ def architecture_view(analysis: Any, view: str | None = None) -> ArchitectureVie
             e.kind in FAN_NOTES and ((e.source if FAN_NOTES[e.kind][0] == "source" else e.target), e.kind) in dropped
         )
     ]
-    title = analysis.name + (f" ({view})" if view else "")
+    title = shorten(analysis.name, 80) + (f" ({shorten(view, 80)})" if view else "")
     return ArchitectureView(title, clusters, nodes, kept, grouped)
 
 

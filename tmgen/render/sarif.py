@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from tmgen import __version__
 
@@ -11,6 +12,18 @@ SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 # GitHub code scanning orders alerts by this property (0.0-10.0).
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
+
+
+def artifact_uri(file: str) -> str:
+    """The model file as a URI reference: relative paths stay relative (code scanning resolves
+    them against the repository root), absolute ones become file: URIs; spaces and other
+    characters a URI cannot hold are percent-encoded."""
+    path = file.replace("\\", "/")
+    if path[1:3] == ":/":  # a Windows drive letter
+        return "file:///" + path[:2] + quote(path[2:])
+    if path.startswith("/"):
+        return "file://" + quote(path)
+    return quote(path)
 
 
 def _descriptor(meta: Any) -> dict[str, Any]:
@@ -47,7 +60,7 @@ def sarif_data(analysis: Any) -> dict[str, Any]:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": f.location.file.replace("\\", "/")},
+                        "artifactLocation": {"uri": artifact_uri(f.location.file)},
                         "region": {"startLine": max(f.location.line, 1), "startColumn": max(f.location.column, 1)},
                     },
                     "logicalLocations": [{"fullyQualifiedName": f.element, "kind": "element"}],
