@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tmgen.graph import TrustGraph
+from tmgen.iam import Grant, RolePolicy
 from tmgen.knowledge import Knowledge
 from tmgen.lifecycle import UNKNOWN, RuntimeStatus, runtime_status
 from tmgen.schema import COMPONENT_IDS, EnvSecret, Function, Workload
@@ -27,6 +28,11 @@ AWS_SERVICE_TYPES = (
     "eventbridge",
     "stepfunctions",
 )
+# Secret stores whose run-time reads go through a VPC endpoint of the same name.
+SECRET_STORE_SERVICES = ("secretsmanager", "ssm")
+INVOKE_ACTION = "lambda:InvokeFunction"
+INTEGRATION_ACTIONS = ("lambda:AddPermission", "lambda:CreateEventSourceMapping")
+ENI_ACTION = "ec2:CreateNetworkInterface"
 SECRET_WORDS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL", "ACCESS_KEY")
 
 
@@ -75,6 +81,94 @@ def secret_variables(fn: Function) -> list[str]:
             continue  # points at the secret (or at a service), the safe pattern
         out.append(name)
     return out
+
+
+def _unconditional_on_any(grants: list[Grant], action: str) -> Grant | None:
+    return next(
+        (g for g in grants if g.effect == "Allow" and not g.conditional and g.names(action) and g.on("*")), None
+    )
+
+
+def creates_enis_anywhere(rp: RolePolicy) -> bool:
+    """The role may create network interfaces in any subnet: an unconditional grant on `*`
+    that no permission boundary narrows (the reading of IAM-006, without its guardrail)."""
+    if not rp.can(ENI_ACTION, "*") or _unconditional_on_any(rp.allows, ENI_ACTION) is None:
+        return False
+    if rp.has_boundary:
+        # A boundary we cannot read is given the benefit of the doubt, as IAM-006 does.
+        return rp.boundary is not None and _unconditional_on_any(rp.boundary, ENI_ACTION) is not None
+    return True
+
+
+def integrating_roles(w: Workload, tg: TrustGraph) -> dict[str, list[str]]:
+    """Function -> the roles of its account that may add integrations to it (AddPermission,
+    CreateEventSourceMapping), in model order: the reading of IAM-012."""
+    out: dict[str, list[str]] = {}
+    accounts = {name: w.account_of(fn) for name, fn in w.functions.items()}
+    for role, rp in tg.role_policies.items():
+        if not any(rp.names(a) for a in INTEGRATION_ACTIONS):
+            continue  # most roles never name these actions
+        racct = w.account_of(w.roles[role])
+        everywhere = any(rp.can_everywhere(a) for a in INTEGRATION_ACTIONS)
+        for fname in w.functions:
+            if accounts[fname] != racct:
+                continue
+            if everywhere or rp.can_any(INTEGRATION_ACTIONS, f"function:{fname}"):
+                out.setdefault(fname, []).append(role)
+    return out
+
+
+def endpoint_services(fn: Function, w: Workload) -> list[str]:
+    """The services a function reaches, named as VPC endpoint services (the resources it
+    calls and the stores of the secrets it fetches at run time), in first-use order."""
+    from tmgen.rules.networking import ENDPOINT_OF_TYPE  # imported here: the rules import this module
+
+    used = [ENDPOINT_OF_TYPE.get(t, t) for t in (w.resources[c.resource].type for c in fn.calls if c.resource)]
+    used += [s.store for s in fn.secrets if s.store in SECRET_STORE_SERVICES]
+    return list(dict.fromkeys(used))
+
+
+def invoke_callers(name: str, fn: Function, calling: list[tuple[str, int]]) -> tuple[list[str], list[str]]:
+    """Who may invoke a function, as labels, and the model elements that say so: the
+    principals of its resource policy, its function URL, its triggers and the functions of
+    the model that call it (`calling`: caller and index of its `calls` entry)."""
+    labels: list[str] = []
+    elements: list[str] = []
+    for caller, j in calling:
+        labels.append(f"function {caller}")
+        elements.append(f"functions.{caller}.calls[{j}]")
+    base = f"functions.{name}"
+    for j, p in enumerate(fn.permissions):
+        labels.append(p.principal)
+        elements.append(f"{base}.permissions[{j}]")
+    if fn.url is not None:
+        labels.append(f"function URL (auth {fn.url.auth})")
+        elements.append(f"{base}.url")
+    for j, t in enumerate(fn.triggers):
+        labels.append(f"{t.type} {t.source}" if t.source else t.type)
+        elements.append(f"{base}.triggers[{j}]")
+    return list(dict.fromkeys(labels)), elements
+
+
+@dataclass
+class _WorkloadFacts:
+    """What the duties of one function need to know about the rest of the workload."""
+
+    async_targets: set[str]
+    integrators: dict[str, list[str]]  # function -> roles that may add integrations to it
+    calling: dict[str, list[tuple[str, int]]]  # function -> (caller, index of its calls entry)
+
+    @classmethod
+    def of(cls, w: Workload, tg: TrustGraph) -> _WorkloadFacts:
+        calling: dict[str, list[tuple[str, int]]] = {}
+        async_targets: set[str] = set()
+        for caller, f in w.functions.items():
+            for j, c in enumerate(f.calls):
+                if c.function:
+                    calling.setdefault(c.function, []).append((caller, j))
+                    if c.mode == "async":
+                        async_targets.add(c.function)
+        return cls(async_targets, integrating_roles(w, tg), calling)
 
 
 @dataclass
@@ -216,7 +310,7 @@ def _function_cells(
     fn: Function,
     status: RuntimeStatus,
     as_of: dt.date,
-    async_targets: set[str],
+    facts: _WorkloadFacts,
 ) -> dict[str, Cell]:
     b = _CellBuilder(kb, w, name, fn, status, as_of)
     base = f"functions.{name}"
@@ -276,6 +370,8 @@ def _function_cells(
         elif status.past_deprecation:
             b.duty("runtime", "runtime-upgrade", [f"{base}.runtime"])
     if fn.vpc is not None:
+        from tmgen.rules.networking import endpoint_service  # imported here: the rules import this module
+
         vpc = w.vpcs[fn.vpc.vpc]
         vbase = f"vpcs.{fn.vpc.vpc}"
         subnets = ", ".join(fn.vpc.subnets)
@@ -292,16 +388,14 @@ def _function_cells(
         routed = [s for s in fn.vpc.subnets if vpc.subnets[s].route != "isolated"]
         if routed:
             b.duty("networking", "routes", [f"{vbase}.subnets.{s}" for s in routed], subnets=", ".join(routed))
-        services = sorted(
-            {
-                w.resources[c.resource].type
-                for c in fn.calls
-                if c.resource and w.resources[c.resource].type in AWS_SERVICE_TYPES
-            }
-            - set(vpc.endpoints)
-        )
+        used = endpoint_services(fn, w)
+        have = {endpoint_service(k) for k in vpc.endpoints}
+        services = sorted({s for s in used if s in AWS_SERVICE_TYPES} - have)
         if services:
             b.duty("networking", "endpoints", [f"{vbase}.endpoints"], services=", ".join(services), vpc=fn.vpc.vpc)
+        for key, ep in vpc.endpoints.items():
+            if ep.policy == "full" and endpoint_service(key) in used:
+                b.duty("networking", "endpoint-policy", [f"{vbase}.endpoints.{key}"], endpoint=key, vpc=fn.vpc.vpc)
         if not vpc.flow_logs:
             b.duty("networking", "flow-logs", [vbase], vpc=fn.vpc.vpc)
 
@@ -318,8 +412,10 @@ def _function_cells(
         b.duty("configuration", "env-secret", [f"{base}.environment.{var}"], variable=var)
     if secrets and fn.kms_key == "aws-managed":
         b.duty("configuration", "env-kms", [f"{base}.kms_key"])
+    for j, ref in enumerate(fn.secrets):
+        b.duty("configuration", "secret-fetch", [f"{base}.secrets[{j}]"], secret=ref.name, store=ref.store)
     if fn.async_ is None or not fn.async_.on_failure:
-        if any(t.type in ("s3", "sns", "eventbridge", "schedule") for t in fn.triggers) or name in async_targets:
+        if any(t.type in ("s3", "sns", "eventbridge", "schedule") for t in fn.triggers) or name in facts.async_targets:
             b.duty("configuration", "async-failure", [base])
 
     b.duty("code", "code-scan", [base])
@@ -335,15 +431,44 @@ def _function_cells(
         b.duty("code", "code-signing", [f"{base}.code_signing" if fn.code_signing else base])
 
     b.duty("iam", "resource-policy", [f"{base}.permissions" if fn.permissions else base])
+    callers, caller_elements = invoke_callers(name, fn, facts.calling.get(name, []))
+    if callers:
+        b.duty("iam", "invokers", caller_elements, callers=", ".join(callers))
+    if name in facts.integrators:
+        roles = facts.integrators[name]
+        b.duty("iam", "integrations", [f"roles.{r}" for r in roles], roles=", ".join(roles))
     for j, perm in enumerate(fn.permissions):
         if perm.principal == "*" and not (perm.source_arn or perm.source_account or perm.org_id):
             b.duty("iam", "permission", [f"{base}.permissions[{j}]"], index=j, principal=perm.principal)
     if fn.url is not None:
         b.duty("iam", "url-auth", [f"{base}.url"], auth=fn.url.auth)
     if fn.role:
-        b.duty("iam", "exec-role", [f"{base}.role", f"roles.{fn.role}"], role=fn.role)
+        role_elements = [f"{base}.role", f"roles.{fn.role}"]
+        b.duty("iam", "exec-role", role_elements, role=fn.role)
+        rp = tg.role_policies.get(fn.role)
+        if rp is not None and rp.grant_for(INVOKE_ACTION, "*") is not None:
+            b.duty("iam", "invoke-scope", role_elements, role=fn.role)
+        if (
+            fn.vpc is not None
+            and rp is not None
+            and w.guardrail("lambda-subnets-only") is None
+            and creates_enis_anywhere(rp)
+        ):
+            b.duty(
+                "iam",
+                "eni-scope",
+                [*role_elements, f"{base}.vpc"],
+                role=fn.role,
+                subnets=", ".join(fn.vpc.subnets),
+                groups=", ".join(dict.fromkeys(fn.vpc.security_groups)),
+            )
     else:
         b.duty("iam", "no-role", [base])
+    if fn.vpc is not None and not any(
+        g.control == "lambda-vpc-only" and (not g.vpcs or fn.vpc.vpc in g.vpcs) for g in w.guardrails
+    ):
+        elements = [f"{base}.vpc"] + (["guardrails"] if w.guardrails else [])
+        b.duty("iam", "vpc-guardrail", elements, vpc=fn.vpc.vpc)
     if w.deployment:
         for r in w.deployment.roles:
             b.duty("iam", "deploy-role", [f"roles.{r}"], role=r)
@@ -353,9 +478,9 @@ def _function_cells(
 def build_matrix(kb: Knowledge, w: Workload, tg: TrustGraph, as_of: dt.date) -> Matrix:
     cells: dict[str, dict[str, Cell]] = {}
     statuses: dict[str, RuntimeStatus] = {}
-    async_targets = {c.function for f in w.functions.values() for c in f.calls if c.function and c.mode == "async"}
+    facts = _WorkloadFacts.of(w, tg)
     for name, fn in w.functions.items():
         status = runtime_status(fn.runtime if fn.package == "zip" else None, kb.runtimes, as_of)
         statuses[name] = status
-        cells[name] = _function_cells(kb, w, tg, name, fn, status, as_of, async_targets)
+        cells[name] = _function_cells(kb, w, tg, name, fn, status, as_of, facts)
     return Matrix(list(COMPONENT_IDS), cells, statuses)
