@@ -207,3 +207,72 @@ def test_serverless_iam_role_statements_and_managed_policies() -> None:
     assert actions["s3:PutObject"] == ["bucket:ImageBucket"]  # the bucket's name, resolved from the stage
     assert "queue:ImageQueue" in actions["sqs:ReceiveMessage"]  # the poller statement of the sqs event
     assert {f["role"] for f in r.data["functions"].values()} == {"IamRoleLambdaExecution"}
+
+
+# -- Terraform: a root with a local module, image functions, policy documents, SG rules -----------
+
+
+def test_terraform_root_function_network_and_permissions() -> None:
+    r = _load("tf-billing")
+    invoicer = r.data["functions"]["invoicer"]
+    assert invoicer["package"] == "image" and invoicer["architecture"] == "arm64"
+    assert invoicer["reserved_concurrency"] == 25
+    assert invoicer["vpc"] == {"vpc": "main", "subnets": ["private_a", "private_b"], "security_groups": ["lambda"]}
+    assert {"type": "sqs", "source": "invoices"} in invoicer["triggers"]
+    perms = {p["principal"]: p for p in invoicer["permissions"]}
+    assert perms["apigateway.amazonaws.com"]["source_arn"].endswith("/*/*")
+    assert perms["999988887777"].get("source_arn") is None  # a cross-account grant without conditions
+    groups = r.data["vpcs"]["main"]["security_groups"]
+    assert {"to": "sg:db", "ports": "5432", "protocol": "tcp"} in groups["lambda"]["egress"]
+    assert groups["db"]["ingress"] == [{"from": "sg:lambda", "ports": "5432", "protocol": "tcp"}]
+    assert r.data["vpcs"]["main"]["subnets"]["private_a"]["route"] == "isolated"
+    assert r.data["vpcs"]["main"]["endpoints"]["sqs"] == {"type": "interface", "policy": "restricted"}
+    actions = statements(r, "invoicer")
+    assert actions["dynamodb:PutItem"] == ["table:ledger"]
+    assert actions["sqs:ReceiveMessage"] == ["queue:invoices"]
+    assert r.data["roles"]["invoicer"]["managed_policies"] == ["AWSLambdaBasicExecutionRole"]
+
+
+def test_terraform_local_module_is_followed() -> None:
+    r = _load("tf-billing")
+    assert not [w for w in r.warnings if "module" in w.message]
+    reporter = r.data["functions"]["reporter-this"]
+    assert reporter["runtime"] == "python3.12"  # the module variable's default
+    # the module's variables are bound to the root's subnets and security group
+    assert reporter["vpc"] == {"vpc": "main", "subnets": ["private_a", "private_b"], "security_groups": ["lambda"]}
+    assert reporter["role"] == "reporter-this"
+    assert r.data["roles"]["reporter-this"]["managed_policies"] == [
+        "AWSLambdaVPCAccessExecutionRole",
+        "AWSLambdaDynamoDBExecutionRole",
+    ]
+    # the stream of a root table, and a root rule that targets the module's output
+    assert reporter["triggers"] == [{"type": "schedule"}, {"type": "dynamodb", "source": "ledger"}]
+    assert reporter["permissions"][0]["principal"] == "events.amazonaws.com"
+    location = r.locations["functions.reporter-this"]
+    assert Path(location.file).parts[-3:] == ("modules", "fn", "main.tf") and location.line == 42
+
+
+def test_terraform_remote_module_points_to_the_plan(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        """module "lambda" {
+  source  = "terraform-aws-modules/lambda/aws"
+  version = "~> 7.0"
+}
+
+module "outside" {
+  source = "../elsewhere"
+}
+
+resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = "arn:aws:iam::111122223333:role/r"
+  runtime       = "python3.12"
+  handler       = "a.b"
+}
+"""
+    )
+    r = import_path(tmp_path)
+    messages = {w.location.line: w.message for w in r.warnings}
+    assert "terraform show -json" in messages[1] and "does not fetch" in messages[1]
+    assert "outside the imported directory" in messages[6] or "not a directory" in messages[6]
+    assert "f" in r.data["functions"]

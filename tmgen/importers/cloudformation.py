@@ -1469,6 +1469,14 @@ class TemplateImporter:
         service = aws.service_of_principal(principal)
         trigger_type = aws.PRINCIPAL_TRIGGERS.get(service)
         if trigger_type:
+            rule = source_arn.resource if isinstance(source_arn, Deferred) else None
+            if (
+                trigger_type == "eventbridge"
+                and rule in self.resources
+                and self.resources[rule]["Type"] == "AWS::Events::Rule"
+                and self.props(rule).get("ScheduleExpression") is not None
+            ):
+                trigger_type = "schedule"  # the rule it names runs on a schedule
             trigger: dict[str, Any] = {"type": trigger_type}
             hit = self.target(source_arn)
             if hit is not None and hit[0] == "resources":

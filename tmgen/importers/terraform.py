@@ -19,6 +19,7 @@ from tmgen.importers.intrinsics import Deferred
 from tmgen.load import Document, load_text, read_text
 
 MAX_FILES = 500
+MAX_MODULE_DEPTH = 5
 REFERENCE = re.compile(r"^((?:module\.[\w-]+(?:\[[^\]]*\])?\.)*)(aws_[\w]+)\.([\w-]+)(\[[^\]]*\])?(?:\.([\w.]+))?$")
 
 # Terraform type -> CloudFormation type, for the resources that map one to one.
@@ -240,10 +241,11 @@ def import_terraform(path: Path) -> ImportResult:
     name = path.name if path.is_dir() else path.parent.resolve().name
     draft = Draft(str(path), "terraform", safe_name(name))
     draft.data["deployment"] = {"tool": "terraform"}
-    reader = HclReader(draft)
+    reader = HclReader(draft, path if path.is_dir() else path.parent)
     for f in files[:MAX_FILES]:
         reader.read(f)
-    Translator(draft, reader.resources, reader.variables, reader.locals, reader.documents).run()
+    reader.follow_modules()
+    Translator(draft, reader.resources, reader.variables, reader.locals, reader.documents, outputs=reader.outputs).run()
     try:
         return draft.finish()
     except ModelInvalid as exc:
@@ -283,21 +285,26 @@ def _unquote(value: Any) -> Any:
 class HclReader:
     """Reads .tf files: resources, variables, locals and IAM policy document data sources."""
 
-    def __init__(self, draft: Draft) -> None:
+    def __init__(self, draft: Draft, root: Path | None = None) -> None:
         self.draft = draft
+        self.root = root  # local modules are followed when they lie under it
         self.resources: list[TfResource] = []
         self.variables: dict[str, Any] = {}
         self.locals: dict[str, Any] = {}
         self.documents: dict[str, Any] = {}
+        self.outputs: dict[str, Any] = {}  # "module.NAME.OUTPUT" -> its value, in the root's terms
         self.failures: list[ModelError] = []  # files that could not be parsed
+        self.modules: list[tuple[str, dict[str, Any], Path, Location]] = []  # root module blocks
+        self._files = 0
 
-    def read(self, path: Path) -> None:
+    def _parse(self, path: Path) -> tuple[dict[str, Any], str, str] | None:
+        self._files += 1
         try:
             name, text = read_text(path)
         except ModelInvalid as exc:
             for error in exc.errors:
                 self.draft.warn(error.location, error.message, error.hint)
-            return
+            return None
         try:
             data = _hcl_loads(text)
         except Exception as exc:  # the parser raises many kinds; each is the file's problem, not ours
@@ -305,7 +312,14 @@ class HclReader:
             message = f"cannot parse this Terraform file: {str(exc).splitlines()[0][:200]}"
             self.draft.warn(Location(name, int(line), int(column)), f"{message}; skipped")
             self.failures.append(ModelError(Location(name, int(line), int(column)), message))
+            return None
+        return data, text, name
+
+    def read(self, path: Path) -> None:
+        parsed = self._parse(path)
+        if parsed is None:
             return
+        data, text, name = parsed
         for block in data.get("variable", []):
             for var, spec in block.items():
                 if isinstance(spec, dict) and "default" in spec:
@@ -333,13 +347,164 @@ class HclReader:
                     counted = "count" in spec or "for_each" in spec
                     self.resources.append(TfResource(f"{rtype}.{rname}", rtype, rname, spec, loc, counted))
         for block in data.get("module", []):
-            for mname in block:
+            for mname, spec in block.items():
                 loc = _find(text, name, f'module\\s+"{re.escape(mname)}"')
-                self.draft.warn(
-                    loc,
-                    f"module {mname} is not followed in .tf files; import the JSON of "
-                    "`terraform show -json` for modules, count and for_each",
-                )
+                self.modules.append((mname, spec if isinstance(spec, dict) else {}, path.parent, loc))
+
+    def follow_modules(self) -> None:
+        """Reads the local modules the root calls (after the root's own files)."""
+        for mname, spec, base, loc in self.modules:
+            self.module(mname, spec, base, loc, "", 0)
+
+    def module(self, mname: str, spec: dict[str, Any], base: Path, loc: Location, prefix: str, depth: int) -> None:
+        """A module block whose source is a local directory: its resources are read as if declared
+        in the caller, addressed module.NAME.TYPE.NAME, with its variables bound to the block's
+        arguments. Registry and remote modules get a warning."""
+        source = spec.get("source")
+        hint = "import the JSON of `terraform show -json`, where modules are expanded"
+        if not (isinstance(source, str) and source.startswith(("./", "../"))):
+            self.draft.warn(loc, f"module {mname} comes from {source!r}, which tmgen does not fetch; {hint}")
+            return
+        directory = (base / source).resolve()
+        root = (self.root or base).resolve()
+        if not directory.is_relative_to(root) or not directory.is_dir():
+            why = "is outside the imported directory" if directory.is_dir() else "is not a directory"
+            self.draft.warn(loc, f"module {mname}: {source} {why}; not read; {hint}")
+            return
+        if depth >= MAX_MODULE_DEPTH:
+            self.draft.warn(loc, f"module {mname}: modules nested more than {MAX_MODULE_DEPTH} deep; not read")
+            return
+        files = sorted(directory.glob("*.tf"))
+        parsed = [p for p in (self._parse(f) for f in files[: max(0, MAX_FILES - self._files)]) if p is not None]
+        if not parsed:
+            self.draft.warn(loc, f"module {mname}: no .tf file could be read in {source}")
+            return
+        scope = ModuleScope(f"{prefix}module.{mname}.", spec)
+        for data, _text, _name in parsed:
+            for block in data.get("variable", []):
+                for var, vspec in block.items():
+                    if isinstance(vspec, dict) and "default" in vspec:
+                        scope.defaults[var] = vspec["default"]
+            for block in data.get("locals", []):
+                if isinstance(block, dict):
+                    scope.locals.update(block)
+        for data, text, name in parsed:
+            for block in data.get("data", []):
+                for dtype, items in block.items():
+                    for dname, dspec in (items or {}).items():
+                        if dtype == "aws_iam_policy_document" and isinstance(dspec, dict):
+                            document, problems = _policy_document(scope.rewrite(dspec))
+                            self.documents[scope.document(dname)] = document
+                            dloc = _find(text, name, f'data\\s+"{re.escape(dtype)}"\\s+"{re.escape(dname)}"')
+                            for problem in problems:
+                                self.draft.warn(dloc, f"policy document {dname}: {problem}")
+            for block in data.get("resource", []):
+                for rtype, items in block.items():
+                    for rname, rspec in (items or {}).items():
+                        if not isinstance(rspec, dict):
+                            continue
+                        rloc = _find(text, name, f'resource\\s+"{re.escape(rtype)}"\\s+"{re.escape(rname)}"')
+                        values = scope.rewrite(rspec)
+                        for meta in ("count", "for_each"):  # a module's count applies to what it declares
+                            if meta in spec and meta not in values:
+                                values[meta] = spec[meta]
+                        counted = "count" in values or "for_each" in values
+                        address = f"{scope.prefix}{rtype}.{rname}"
+                        label = "-".join([*re.findall(r"module\.([\w-]+)", scope.prefix), rname])
+                        self.resources.append(TfResource(address, rtype, label, values, rloc, counted))
+            for block in data.get("output", []):
+                for oname, ospec in block.items():
+                    if isinstance(ospec, dict) and "value" in ospec:
+                        self.outputs[f"{scope.prefix}{oname}"] = scope.rewrite(ospec["value"])
+            for block in data.get("module", []):
+                for child, cspec in block.items():
+                    cloc = _find(text, name, f'module\\s+"{re.escape(child)}"')
+                    if isinstance(cspec, dict):
+                        args = {k: (v if k == "source" else scope.rewrite(v)) for k, v in cspec.items()}
+                        self.module(child, args, directory, cloc, scope.prefix, depth + 1)
+
+
+MODULE_META = ("source", "version", "providers", "count", "for_each", "depends_on")
+TOKEN = re.compile(r"(?<![\w.])(var|local|data\.aws_iam_policy_document|module|aws_[a-z0-9_]+)\.([\w-]+)")
+
+
+class ModuleScope:
+    """Rewrites a module's expressions into its caller's terms: `var.X` becomes the argument the
+    module block passes (or the variable's default), `local.X` the module's local, and a
+    reference to one of its resources gets the module's address prefix."""
+
+    def __init__(self, prefix: str, args: dict[str, Any]) -> None:
+        self.prefix = prefix
+        self.args = {k: v for k, v in args.items() if k not in MODULE_META}
+        self.defaults: dict[str, Any] = {}
+        self.locals: dict[str, Any] = {}
+        self._depth = 0
+
+    def document(self, name: str) -> str:
+        return re.sub(r"\W+", "__", self.prefix) + name
+
+    def _binding(self, kind: str, name: str) -> tuple[bool, Any]:
+        """(found, value in the caller's terms) of var.NAME or local.NAME."""
+        if kind == "var":
+            if name in self.args:
+                return True, self.args[name]
+            if name in self.defaults:
+                return True, self.rewrite(self.defaults[name])
+            return False, None
+        if name in self.locals and self._depth < 16:
+            self._depth += 1
+            try:
+                return True, self.rewrite(self.locals[name])
+            finally:
+                self._depth -= 1
+        return False, None
+
+    def rewrite(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: self.rewrite(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.rewrite(v) for v in value]
+        if not isinstance(value, str) or "${" not in value:
+            return value
+        spans = _interpolations(value)
+        if len(spans) == 1 and spans[0][:2] == (0, len(value)):
+            m = re.fullmatch(r"(var|local)\.([\w-]+)", spans[0][2].strip())
+            if m:
+                found, bound = self._binding(m.group(1), m.group(2))
+                if found:
+                    return bound
+        out: list[str] = []
+        pos = 0
+        for start, end, inner in spans:
+            out.append(value[pos:start])
+            m = re.fullmatch(r"(var|local)\.([\w-]+)", inner.strip())
+            found, bound = self._binding(m.group(1), m.group(2)) if m else (False, None)
+            if found and isinstance(bound, str | int | float) and not isinstance(bound, bool):
+                out.append(str(bound))  # spliced: "${var.name}-x" with name = "${local.base}-y"
+            else:
+                out.append("${" + self._expression(inner) + "}")
+            pos = end
+        out.append(value[pos:])
+        return "".join(out)
+
+    def _expression(self, expr: str) -> str:
+        def replace(m: re.Match[str]) -> str:
+            kind, name = m.group(1), m.group(2)
+            if kind in ("var", "local"):
+                found, bound = self._binding(kind, name)
+                if not found:
+                    return m.group(0)
+                if isinstance(bound, str):
+                    spans = _interpolations(bound)
+                    if len(spans) == 1 and spans[0][:2] == (0, len(bound)):
+                        return f"({spans[0][2].strip()})"
+                    return json.dumps(bound) if "${" not in bound else m.group(0)
+                return json.dumps(bound) if bound is None or isinstance(bound, bool | int | float) else m.group(0)
+            if kind == "data.aws_iam_policy_document":
+                return f"data.aws_iam_policy_document.{self.document(name)}"
+            return f"{self.prefix}{kind}.{name}"
+
+        return TOKEN.sub(replace, expr)
 
 
 def _find(text: str, file: str, pattern: str) -> Location:
@@ -489,8 +654,10 @@ class Translator:
         local_values: dict[str, Any],
         documents: dict[str, Any],
         concrete: bool = False,
+        outputs: dict[str, Any] | None = None,
     ) -> None:
         self.draft = draft
+        self.outputs = outputs or {}
         self.resources = resources
         self.variables = variables
         self.locals = local_values
@@ -593,6 +760,13 @@ class Translator:
                 "${" + expr + "}", parameter=name, reason=f"{address} is not declared in this configuration"
             )
         if expr.startswith("module."):
+            output = re.match(r"((?:module\.[\w-]+\.)+[\w-]+)$", expr)
+            if output and output.group(1) in self.outputs and self._locals_depth < 16:
+                self._locals_depth += 1
+                try:
+                    return self.value(self.outputs[output.group(1)])
+                finally:
+                    self._locals_depth -= 1
             return Deferred(
                 "${" + expr + "}",
                 parameter=expr.split(".")[1],
