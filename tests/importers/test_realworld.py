@@ -276,3 +276,33 @@ resource "aws_lambda_function" "f" {
     assert "terraform show -json" in messages[1] and "does not fetch" in messages[1]
     assert "outside the imported directory" in messages[6] or "not a directory" in messages[6]
     assert "f" in r.data["functions"]
+
+
+# -- `terraform show -json`: a plan with module addresses ------------------------------------------
+
+
+def test_plan_with_modules_links_function_role_and_policies() -> None:
+    r = _load("tf-plan-modules.json")
+    assert not warnings_of(r)
+    fn = r.data["functions"]["receiver-this-0"]
+    # the module's configuration says which role: its references are relative to the module
+    assert fn["role"] == "receiver-this-0"
+    role = r.data["roles"]["receiver-this-0"]
+    assert role["managed_policies"] == ["AWSLambdaBasicExecutionRole"]
+    actions = statements(r, "receiver-this-0")
+    assert actions["events:PutEvents"] == ["*"]  # the attached customer policy, found through the module
+    assert "secretsmanager:GetSecretValue" in actions
+    assert "reserved_concurrency" not in fn  # -1 means unreserved
+    assert fn["layers"] == ["Datadog-Node20-x"]
+    assert r.data["layers"]["Datadog-Node20-x"]["publisher"] == "third-party"
+
+
+def test_plan_with_modules_public_url_and_api_permission() -> None:
+    r = _load("tf-plan-modules.json")
+    fn = r.data["functions"]["receiver-this-0"]
+    assert fn["url"] == {"auth": "NONE", "cors_origins": ["*"]}
+    # the permission names the function by the name its role shares; an HTTP API invokes it
+    assert fn["permissions"][0]["principal"] == "apigateway.amazonaws.com"
+    assert {"type": "http_api", "source": "public"} in fn["triggers"]
+    assert {"type": "function_url", "auth": "none"} in fn["triggers"]
+    assert r.data["layers"]["shared_layer-this-0"]["shared_with"] == ["444455556666"]

@@ -1481,6 +1481,9 @@ class TemplateImporter:
             hit = self.target(source_arn)
             if hit is not None and hit[0] == "resources":
                 trigger["source"] = hit[1]
+                source_type = self.draft.collection("resources").get(hit[1], {}).get("type")
+                if trigger_type == "api_gateway" and source_type == "http_api":
+                    trigger["type"] = "http_api"  # apigateway.amazonaws.com serves HTTP APIs too
             self._trigger(fname, trigger, self.rloc(lid))
 
     def _trigger(self, fname: str, trigger: dict[str, Any], loc: Location) -> None:

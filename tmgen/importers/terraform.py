@@ -610,18 +610,22 @@ def _configuration(config: Any) -> dict[str, dict[str, Any]]:
     """address -> attribute -> "${reference}" or constant, from a plan's configuration."""
     out: dict[str, dict[str, Any]] = {}
 
-    def expression(expr: Any) -> Any:
+    def expression(expr: Any, prefix: str) -> Any:
         if isinstance(expr, list):
-            return [expression(e) for e in expr]
+            return [expression(e, prefix) for e in expr]
         if not isinstance(expr, dict):
             return None
         if "constant_value" in expr:
             return expr["constant_value"]
         refs = [r for r in expr.get("references", []) if isinstance(r, str)]
         if refs:
-            return "${" + refs[0] + "}"
+            ref = refs[0]
+            # a module's references are to its own resources and calls: give them its address
+            if re.match(r"(aws_[a-z0-9_]+|module)\.", ref):
+                ref = prefix + ref
+            return "${" + ref + "}"
         if expr and all(isinstance(v, dict | list) for v in expr.values()):
-            return {k: expression(v) for k, v in expr.items()}
+            return {k: expression(v, prefix) for k, v in expr.items()}
         return None
 
     def walk(module: Any, prefix: str) -> None:
@@ -629,7 +633,7 @@ def _configuration(config: Any) -> dict[str, dict[str, Any]]:
             return
         for res in module.get("resources") or []:
             if isinstance(res, dict) and isinstance(res.get("expressions"), dict):
-                exprs = {k: expression(v) for k, v in res["expressions"].items()}
+                exprs = {k: expression(v, prefix) for k, v in res["expressions"].items()}
                 out[prefix + str(res.get("address"))] = {k: v for k, v in exprs.items() if v is not None}
         for name, call in (module.get("module_calls") or {}).items():
             if isinstance(call, dict):
@@ -669,6 +673,7 @@ class Translator:
         self.doc = Document(draft.source, self.template)
         self.display: dict[str, str] = {}
         self.physical: dict[str, tuple[str, str | None]] = {}  # concrete id / arn / name -> (lid, attribute)
+        self.function_names: dict[str, str] = {}  # a function's name -> its lid
         self._locals_depth = 0
         self.base = Path(draft.source).resolve()
         self.base = self.base if self.base.is_dir() else self.base.parent  # the module directory
@@ -705,6 +710,12 @@ class Translator:
             parts.append(v[pos:])
             return {"Fn::Join": ["", [p for p in parts if p != ""]]}
         return v
+
+    def function_value(self, v: Any) -> Any:
+        """A value where a function is expected (a name, an ARN or a reference)."""
+        if self.concrete and isinstance(v, str) and v in self.function_names:
+            return {"Ref": self.function_names[v]}
+        return self.value(v)
 
     def term(self, expr: str) -> Any:
         if expr.startswith("var."):
@@ -1012,6 +1023,8 @@ class Translator:
                     self.physical[value] = (lid, attr)
             if res.type == "aws_lambda_function" and isinstance(res.values.get("function_name"), str):
                 self.physical.setdefault(res.values["function_name"], (lid, None))
+                # a role often has its function's name: where a function is expected, it wins
+                self.function_names.setdefault(res.values["function_name"], lid)
             if res.type == "aws_iam_role" and isinstance(res.values.get("name"), str):
                 self.physical.setdefault(res.values["name"], (lid, None))
 
@@ -1046,7 +1059,9 @@ class Translator:
             cfn_type, fields = RESOURCE_TYPES[res.type]
             props = {}
             for tf, cfn in fields.items():
-                if cfn and tf in v:
+                if cfn == "FunctionName" and tf in v:
+                    props[cfn] = self.function_value(v[tf])
+                elif cfn and tf in v:
                     props[cfn] = self.document(v[tf]) if cfn == "PolicyDocument" else self.value(v[tf])
             if res.type == "aws_lambda_code_signing_config":
                 policy = _first(v.get("policies"))
@@ -1079,7 +1094,7 @@ class Translator:
         image = v.get("package_type") == "Image" or v.get("image_uri")
         concurrency = v.get("reserved_concurrent_executions")
         props = {
-            "FunctionName": self.value(v.get("function_name")),
+            "FunctionName": self.function_value(v.get("function_name")),
             "Runtime": self.value(v.get("runtime")) if not image else None,
             "PackageType": "Image" if image else None,
             "Code": {"ImageUri": self.value(v.get("image_uri"))} if image else None,
@@ -1115,7 +1130,7 @@ class Translator:
             res,
             "AWS::Lambda::Url",
             {
-                "TargetFunctionArn": self.value(v.get("function_name")),
+                "TargetFunctionArn": self.function_value(v.get("function_name")),
                 "AuthType": v.get("authorization_type"),
                 "Cors": {"AllowOrigins": cors.get("allow_origins")} if isinstance(cors, dict) else None,
             },
@@ -1133,7 +1148,7 @@ class Translator:
             res,
             "AWS::Lambda::EventInvokeConfig",
             {
-                "FunctionName": self.value(v.get("function_name")),
+                "FunctionName": self.function_value(v.get("function_name")),
                 "MaximumRetryAttempts": v.get("maximum_retry_attempts"),
                 "DestinationConfig": config or None,
             },
