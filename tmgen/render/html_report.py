@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from tmgen.knowledge import data_dir
 from tmgen.render.report_model import evidence_items, report_context, safe_url
@@ -32,6 +32,14 @@ def _finalize(value: object) -> object:
     return value if isinstance(value, Markup) or not isinstance(value, str) else visible(value)
 
 
+def rich(value: object) -> Markup:
+    """tmgen's own rule texts: `code` spans become <code>, everything else is escaped."""
+    parts = visible(value).split("`")
+    return Markup("").join(
+        Markup("<code>%s</code>") % p if i % 2 and p.strip() else escape(p) for i, p in enumerate(parts)
+    )
+
+
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         finalize=_finalize,
@@ -40,7 +48,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(evidence=evidence_items, url=safe_url)
+    env.filters.update(evidence=evidence_items, url=safe_url, rich=rich)
     return env
 
 

@@ -22,8 +22,30 @@ def _code_cell(value: object) -> str:
     return _code(value).replace("|", "\\|")
 
 
+def _rich(value: object) -> str:
+    """tmgen's own rule texts: `code` spans stay code, everything else is escaped."""
+
+    def text(part: str) -> str:
+        lead = " " if part[:1].isspace() else ""
+        trail = " " if part[-1:].isspace() and part.strip() else ""
+        return lead + md_cell(part) + trail
+
+    parts = str(value).split("`")
+    return "".join(f"`{_code(p)}`" if i % 2 and p.strip() else text(p) for i, p in enumerate(parts))
+
+
+MAX_EVIDENCE = 240
+
+
 def _evidence(evidence: dict[str, Any]) -> str:
-    return "; ".join(f"{md_cell(k)}: {md_cell(v)}" for k, v in evidence_items(evidence))
+    """Evidence in one cell; a long value is cut (findings.json has all of it)."""
+    out = []
+    for k, v in evidence_items(evidence):
+        text = " ".join(str(v).split())
+        if len(text) > MAX_EVIDENCE:
+            text = text[: MAX_EVIDENCE - 1] + "…"
+        out.append(f"{md_cell(k)}: {md_cell(text)}")
+    return "; ".join(out)
 
 
 def environment() -> jinja2.Environment:
@@ -33,7 +55,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(md=md_cell, code=_code, code_cell=_code_cell, evidence=_evidence, url=safe_url)
+    env.filters.update(md=md_cell, rich=_rich, code=_code, code_cell=_code_cell, evidence=_evidence, url=safe_url)
     return env
 
 

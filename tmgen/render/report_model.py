@@ -219,6 +219,10 @@ class Crossing:
     count: int
     examples: list[str]
 
+    @property
+    def meaning(self) -> str:
+        return EDGE_MEANING.get(self.kind, self.kind)
+
 
 @dataclass
 class BoundaryCrossings:
@@ -235,7 +239,7 @@ def boundary_crossings(analysis: Any, examples: int = 4) -> list[BoundaryCrossin
     per: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for u, v, d in g.edges(data=True):
         for b in d.get("crosses", []):
-            per[b][d["kind"]].append(f"{g.nodes[u]['label']} -> {g.nodes[v]['label']}")
+            per[b][d["kind"]].append(f"{g.nodes[u]['label']} → {g.nodes[v]['label']}")
     out = []
     for b in analysis.graph.boundaries:
         d = g.nodes[b]
@@ -247,6 +251,19 @@ def boundary_crossings(analysis: Any, examples: int = 4) -> list[BoundaryCrossin
             unique = list(dict.fromkeys(items))
             bc.crossings.append(Crossing(kind, len(items), unique[:examples]))
         out.append(bc)
+    return out
+
+
+def merge_same_crossings(rows: list[BoundaryCrossings]) -> list[BoundaryCrossings]:
+    """A boundary crossed by exactly what crosses the boundary around it (the Lambda service VPC
+    inside the service account) shares that row instead of repeating it."""
+    out: list[BoundaryCrossings] = []
+    for b in rows:
+        last = out[-1] if out else None
+        if last is not None and b.parent == last.label.rsplit(" / ", 1)[-1] and b.crossings == last.crossings:
+            last.label += f" / {b.label}"
+            continue
+        out.append(b)
     return out
 
 
@@ -521,7 +538,10 @@ def ownership_profiles(analysis: Any) -> list[OwnershipProfile]:
         first = analysis.matrix.cells[functions[0]]
         layers = []
         for comp, owner, shifts in profile:
-            moved = [SHIFT_SHORT[s] for s in shifts if s in SHIFT_SHORT]
+            # The choices that put the component where it is: a zip package does not move the
+            # execution environment onto the line, the /tmp cache next to it does.
+            decisive = [s for s in shifts if s in kb.ownership.shifts and kb.ownership.shifts[s].owner == owner]
+            moved = [SHIFT_SHORT[s] for s in decisive or shifts if s in SHIFT_SHORT]
             layers.append(CakeLayer(comp, kb.components[comp].name, owner, moved, list(first[comp].reasons)))
         out.append(OwnershipProfile(i, list(functions), layers))
     return out
@@ -547,7 +567,9 @@ HOW_TO_READ = (
     "The responsibility matrix says, per function and component, whether AWS, the customer or both "
     "(Shared) own its security, and why; the layer cake draws the same per ownership profile.",
     "Findings are grouped by component, then by threat: one threat is listed once with every element "
-    "it hits, each with its place in the model file, evidence and the team that must act.",
+    "it hits, each with its place in the model file, evidence and the team that must act. Its STRIDE "
+    "letters name the kind of threat (Spoofing, Tampering, Repudiation, Information disclosure, Denial "
+    "of service, Elevation of privilege); 'responsibility' is who owns that component's security.",
     "Duties are what the customer must do for each Shared or Customer cell; unassigned duties come first "
     "because nobody will do them until a team is named.",
 )
@@ -608,7 +630,7 @@ def report_context(analysis: Any, generated: str | None = None, diagrams: bool =
         ],
         "assumptions": ASSUMPTIONS,
         "how_to_read": HOW_TO_READ,
-        "crossings": [b for b in boundary_crossings(analysis) if b.crossings],
+        "crossings": merge_same_crossings([b for b in boundary_crossings(analysis) if b.crossings]),
         "components": comps,
         "matrix": [{"function": fn, "cells": [m.cells[fn][c] for c, _ in comps]} for fn in m.cells],
         "aggregate": aggregate,
