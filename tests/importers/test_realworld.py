@@ -306,3 +306,36 @@ def test_plan_with_modules_public_url_and_api_permission() -> None:
     assert {"type": "http_api", "source": "public"} in fn["triggers"]
     assert {"type": "function_url", "auth": "none"} in fn["triggers"]
     assert r.data["layers"]["shared_layer-this-0"]["shared_with"] == ["444455556666"]
+
+
+# -- SAM: HttpApi Lambda authorizer, image function with an IAM URL, connectors, a SAR app --------
+
+
+def test_sam_media_http_api_and_image_function() -> None:
+    r = _load("sam-media.yaml")
+    functions = r.data["functions"]
+    assert functions["UploadUrlFunction"]["triggers"] == [
+        {"type": "http_api", "source": "MediaHttpApi", "auth": "lambda"},
+        {"type": "http_api", "source": "MediaHttpApi", "auth": "none"},
+    ]
+    transcode = functions["TranscodeFunction"]
+    assert transcode["package"] == "image" and transcode["ephemeral_storage"] == 10240
+    assert transcode["url"] == {"auth": "AWS_IAM"}
+    assert not any(p["principal"] == "*" for p in transcode.get("permissions", []))
+    assert transcode["async"] == {"on_failure": "ops-alerts", "max_retries": 0}
+    analytics = functions["AnalyticsFunction"]
+    assert {"type": "kinesis", "source": "EventsStream"} in analytics["triggers"]
+    assert {"type": "sns", "source": "ops-alerts"} in analytics["triggers"]
+    assert analytics["permissions"][0]["source_arn"] == "arn:aws:sns:eu-west-1:111122223333:ops-alerts"
+    sar = [w for w in r.warnings if "VideoCatalog" in w.message]
+    assert sar and sar[0].location.line == 154
+
+
+def test_sam_connectors_grant_their_permissions() -> None:
+    r = _load("sam-media.yaml")
+    read = statements(r, "AnalyticsFunctionRole")  # an AWS::Serverless::Connector resource
+    assert read["s3:GetObject"] == ["bucket:UploadBucket"]
+    assert "s3:PutObject" not in read
+    write = statements(r, "UploadUrlFunctionRole")  # a connector embedded in the function
+    assert write["kinesis:PutRecords"] == ["resource:EventsStream"]
+    assert write["s3:PutObject"] == ["bucket:UploadBucket"]  # its S3WritePolicy template

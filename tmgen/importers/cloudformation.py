@@ -126,7 +126,6 @@ SILENT_TYPES = {
     "AWS::CDK::Metadata",
     "AWS::Lambda::CodeSigningConfig",
     "AWS::Signer::SigningProfile",
-    "AWS::Serverless::Connector",
     "AWS::Route53::RecordSet",
     "AWS::CertificateManager::Certificate",
     "AWS::EC2::PrefixList",
@@ -161,9 +160,76 @@ HANDLED_TYPES = {
     "AWS::Logs::SubscriptionFilter",
     "AWS::CloudFormation::Stack",
     "AWS::Serverless::Application",
+    "AWS::Serverless::Connector",
 }
 
 FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
+
+# AWS::Serverless::Connector: destination type -> permission -> the actions SAM grants.
+_FUNCTION_CONNECTOR: dict[str, tuple[str, ...]] = {"Write": ("lambda:InvokeAsync", "lambda:InvokeFunction")}
+_MACHINE_CONNECTOR: dict[str, tuple[str, ...]] = {
+    "Read": ("states:DescribeStateMachine", "states:ListExecutions"),
+    "Write": ("states:StartExecution", "states:StartSyncExecution", "states:StopExecution"),
+}
+CONNECTOR_ACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "AWS::DynamoDB::Table": {
+        "Read": (
+            "dynamodb:GetItem",
+            "dynamodb:Query",
+            "dynamodb:Scan",
+            "dynamodb:BatchGetItem",
+            "dynamodb:ConditionCheckItem",
+            "dynamodb:PartiQLSelect",
+        ),
+        "Write": (
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:BatchWriteItem",
+            "dynamodb:PartiQLDelete",
+            "dynamodb:PartiQLInsert",
+            "dynamodb:PartiQLUpdate",
+        ),
+    },
+    "AWS::S3::Bucket": {
+        "Read": (
+            "s3:GetObject",
+            "s3:GetObjectAcl",
+            "s3:GetObjectLegalHold",
+            "s3:GetObjectRetention",
+            "s3:GetObjectTorrent",
+            "s3:GetObjectVersion",
+            "s3:GetObjectVersionAcl",
+            "s3:GetObjectVersionForReplication",
+            "s3:GetObjectVersionTorrent",
+            "s3:ListBucket",
+            "s3:ListBucketMultipartUploads",
+            "s3:ListBucketVersions",
+            "s3:ListMultipartUploadParts",
+        ),
+        "Write": (
+            "s3:AbortMultipartUpload",
+            "s3:DeleteObject",
+            "s3:DeleteObjectVersion",
+            "s3:PutObject",
+            "s3:PutObjectLegalHold",
+            "s3:PutObjectRetention",
+            "s3:RestoreObject",
+        ),
+    },
+    "AWS::SQS::Queue": {
+        "Read": ("sqs:ReceiveMessage", "sqs:GetQueueAttributes"),
+        "Write": ("sqs:DeleteMessage", "sqs:SendMessage", "sqs:ChangeMessageVisibility", "sqs:PurgeQueue"),
+    },
+    "AWS::SNS::Topic": {"Write": ("sns:Publish",)},
+    "AWS::Events::EventBus": {"Write": ("events:PutEvents",)},
+    "AWS::Lambda::Function": _FUNCTION_CONNECTOR,
+    "AWS::Serverless::Function": _FUNCTION_CONNECTOR,
+    "AWS::StepFunctions::StateMachine": _MACHINE_CONNECTOR,
+    "AWS::Serverless::StateMachine": _MACHINE_CONNECTOR,
+    "AWS::SecretsManager::Secret": {"Read": ("secretsmanager:GetSecretValue",)},
+    "AWS::Kinesis::Stream": {"Write": ("kinesis:PutRecord", "kinesis:PutRecords")},
+}
 LAYER_TYPES = ("AWS::Lambda::LayerVersion", "AWS::Serverless::LayerVersion")
 
 
@@ -451,6 +517,7 @@ class TemplateImporter:
             "AWS::Logs::SubscriptionFilter": self._log_subscription,
             "AWS::CloudFormation::Stack": self._nested,
             "AWS::Serverless::Application": self._nested,
+            "AWS::Serverless::Connector": self._connector,
         }
         for lid, res in self.resources.items():
             if not self.active.get(lid, True):
@@ -463,6 +530,8 @@ class TemplateImporter:
             }.get(rtype)
             if relation is not None:
                 self.guarded(lid, relation)
+            if isinstance(res.get("Connectors"), dict):  # SAM's embedded connectors: the resource is the source
+                self.guarded(lid, self._embedded_connectors)
             if (
                 rtype not in HANDLED_TYPES
                 and rtype not in RESOURCE_TYPES
@@ -1485,6 +1554,50 @@ class TemplateImporter:
                 if trigger_type == "api_gateway" and source_type == "http_api":
                     trigger["type"] = "http_api"  # apigateway.amazonaws.com serves HTTP APIs too
             self._trigger(fname, trigger, self.rloc(lid))
+
+    def _connector(self, lid: str) -> None:
+        p = self.props(lid)
+        self._connect(p.get("Source"), p.get("Destination"), p.get("Permissions"), self.rloc(lid))
+
+    def _embedded_connectors(self, lid: str) -> None:
+        for name, spec in self.resources[lid]["Connectors"].items():
+            props = spec.get("Properties") if isinstance(spec, dict) else None
+            if not isinstance(props, dict):
+                continue
+            path = ("Resources", lid, "Connectors", name, "Properties")
+            resolved = self.resolver.resolve(props, path)
+            self.take_problems()
+            self._connect({"Id": lid}, resolved.get("Destination"), resolved.get("Permissions"), self.doc.locate(path))
+
+    def _connect(self, source: Any, destination: Any, permissions: Any, loc: Location) -> None:
+        """A SAM connector: the statements SAM adds to a function's role for its destination."""
+        source_id = source.get("Id") if isinstance(source, dict) else None
+        hit = self.draft.index.get(self.key(source_id)) if isinstance(source_id, str) else None
+        if hit is None or hit[0] != "functions":
+            return  # only connectors from a function change what the model describes
+        role = self.draft.collection("functions")[hit[1]].get("role")
+        if role not in self.draft.collection("roles"):
+            return
+        for dest in aws.as_list(destination):
+            dest_id = dest.get("Id") if isinstance(dest, dict) else None
+            dtype = self.resources[dest_id]["Type"] if isinstance(dest_id, str) and dest_id in self.resources else None
+            dtype = dtype or (dest.get("Type") if isinstance(dest, dict) else None)
+            table = CONNECTOR_ACTIONS.get(str(dtype))
+            if table is None:
+                self.draft.warn(loc, f"a connector to {dest_id or dtype} is not modelled; its permissions are unknown")
+                continue
+            actions = [a for perm in aws.as_list(permissions) for a in table.get(str(perm), ())]
+            if not actions:
+                continue
+            target: Any = (
+                Deferred("${" + dest_id + "}", resource=dest_id) if isinstance(dest_id, str) else dest.get("Arn")
+            )
+            self.draft.append(
+                ("roles", role),
+                "statements",
+                {"effect": "Allow", "actions": actions, "resources": [self.iam_resource(target)]},
+                loc,
+            )
 
     def _trigger(self, fname: str, trigger: dict[str, Any], loc: Location) -> None:
         triggers = self.draft.collection("functions")[fname].setdefault("triggers", [])
