@@ -111,3 +111,18 @@ def test_threat_shown_once_with_its_elements(example_builds, examples):
     for rule in rules:
         assert md.count(f"#### {rule}:") == 1
     assert md.index("### Unassigned") < md.index("## Duties per team") + 40 or "### Unassigned" not in md
+
+
+def test_boundary_rows_say_what_crosses(example_builds):
+    md = example_builds["naive-public-api"].files["threat-model.md"].decode()
+    # the service VPC is crossed by exactly what crosses the service account: one row for both
+    assert "| AWS Lambda service account / Lambda service VPC |" in md
+    assert "\n| Lambda service VPC |" not in md
+    assert "× invokes (or runs in): quote-api → quote-api (sandbox)" in md
+
+
+def test_rule_texts_keep_code_spans(example_builds):
+    md = example_builds["naive-public-api"].files["threat-model.md"].decode()
+    html = example_builds["naive-public-api"].files["index.html"].decode()
+    assert "\\`" not in md and "`AWS_IAM` auth" in md
+    assert "<code>AWS_IAM</code> auth" in html

@@ -109,3 +109,12 @@ def test_lost_edge_on_stderr_is_a_failure(monkeypatch):
     monkeypatch.setattr(diagram.subprocess, "run", lambda *a, **k: Done())
     with pytest.raises(diagram.DiagramError, match="lost n1 n2 edge"):
         diagram.to_bytes("digraph { a -> b }", "svg")
+
+
+def test_layer_cake_names_only_what_moved_a_component(examples):
+    """pricing-engine's execution environment is Shared because of its /tmp cache, not because it
+    is a zip package (the zip package keeps it AWS's)."""
+    profiles = report_model.ownership_profiles(examples["multi-account-platform"])
+    cache = next(p for p in profiles if p.functions == ["pricing-engine"])
+    ee = next(layer for layer in cache.layers if layer.component == "execution-environment")
+    assert ee.owner == "Shared" and ee.moved_by == ["/tmp used as a cache"]
