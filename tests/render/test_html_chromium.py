@@ -119,3 +119,21 @@ def test_no_script_from_the_model_runs(model, hostile_build, nasty_build, tmp_pa
     assert 'data-ran="|ctl"' in _chromium(tmp_path, *dump, control.as_uri()).stdout
     dom = _chromium(tmp_path, *dump, page.as_uri()).stdout
     assert 'data-filters="ready"' in dom and 'data-ran="' not in dom
+
+
+@pytest.mark.skipif(not diagram.dot_available(), reason="Graphviz `dot` is not installed")
+def test_diagrams_fit_the_page_until_asked(example_builds, tmp_path):
+    """A big architecture is first seen whole; a button shows it at actual size."""
+    page = tmp_path / "index.html"
+    html = example_builds["multi-account-platform"].files["index.html"].decode()
+    probe = (
+        "<script>window.addEventListener('load',function(){var d=document.getElementById('architecture-diagram');"
+        "var w0=d.querySelector('svg').getBoundingClientRect().width;document.querySelector('button.zoom').click();"
+        "var w1=d.querySelector('svg').getBoundingClientRect().width;"
+        "document.body.setAttribute('data-widths',(w0<=d.clientWidth)+','+(w1>d.clientWidth))});</script>"
+    )
+    page.write_text(html.replace("</body>", probe + "</body>"), encoding="utf-8")
+    dom = _chromium(
+        tmp_path, "--window-size=1200,900", "--virtual-time-budget=2000", "--dump-dom", page.as_uri()
+    ).stdout
+    assert 'data-widths="true,true"' in dom
