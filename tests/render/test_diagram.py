@@ -118,3 +118,17 @@ def test_layer_cake_names_only_what_moved_a_component(examples):
     cache = next(p for p in profiles if p.functions == ["pricing-engine"])
     ee = next(layer for layer in cache.layers if layer.component == "execution-environment")
     assert ee.owner == "Shared" and ee.moved_by == ["/tmp used as a cache"]
+
+
+def test_large_model_is_coarsened_until_dot_is_quick(examples, monkeypatch):
+    """With more edges than MAX_EDGES the grouping drops triggers, role, then subnets; the
+    subtitle and legend say what the functions of a node share."""
+    a = examples["multi-account-platform"]
+    monkeypatch.setattr(report_model, "LARGE_MODEL", 1)
+    fine = report_model.architecture_view(a)
+    assert fine.grouped and fine.grouping == report_model.GROUPING[0]
+    monkeypatch.setattr(report_model, "MAX_EDGES", 10)
+    coarse = report_model.architecture_view(a)
+    assert coarse.grouping == report_model.GROUPING[-1] and len(coarse.nodes) < len(fine.nodes)
+    dot = diagram.architecture_dot(a)
+    assert "functions that share account and VPC are drawn as one node" in dot

@@ -129,7 +129,7 @@ def _architecture(analysis: Any, v: ArchitectureView) -> str:
         e.source for e in v.edges if e.source in v.clusters
     }
     subtitle = f"as of {analysis.as_of.isoformat()}" + (
-        "; functions with the same subnets, security groups, role and triggers are grouped" if v.grouped else ""
+        f"; functions that share {v.grouping} are drawn as one node" if v.grouped else ""
     )
     lines = [
         "digraph architecture {",
@@ -227,8 +227,7 @@ def _legend(v: ArchitectureView) -> list[str]:
         )
     if v.grouped:
         rows.append(
-            '<TR><TD ALIGN="LEFT">+N more</TD><TD ALIGN="LEFT">functions grouped by subnets, '
-            "security groups, role and triggers</TD></TR>"
+            f'<TR><TD ALIGN="LEFT">+N more</TD><TD ALIGN="LEFT">functions that share {html_label(v.grouping)}</TD></TR>'
         )
     table = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="1" CELLPADDING="2">' + "".join(rows) + "</TABLE>"
     return [f'  legend [shape=box, style="rounded", color="#9e9e9e", fontsize=9, label=<{table}>];']

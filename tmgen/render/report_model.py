@@ -310,6 +310,7 @@ class ArchitectureView:
     edges: list[ViewEdge]
     grouped: bool
     unplaced: list[str] = field(default_factory=list)
+    grouping: str = ""  # what grouped functions share, when grouped
 
     def children(self) -> dict[str | None, list[str]]:
         out: dict[str | None, list[str]] = defaultdict(list)
@@ -325,18 +326,33 @@ class ArchitectureView:
 
 
 MAX_FUNCTION_NODES = 150
+# dot's time grows with the edges between clusters (facts.md): above this many drawn edges a
+# grouped view is coarsened further.
+MAX_EDGES = 1200
 # From this many functions on, the ENIs of a subnet are drawn as one node too.
 VERY_LARGE_MODEL = 3000
+# What the functions of one node share, per grouping level.
+GROUPING = (
+    "account, subnets, security groups, role and triggers",
+    "account, subnets, security groups and role",
+    "account, subnets and security groups",
+    "account and VPC",
+)
 
 
-def function_groups(analysis: Any) -> dict[str, str]:
+def function_groups(analysis: Any, start: int = 0) -> dict[str, str]:
     """Function -> its representative function. Below LARGE_MODEL each function stands for
     itself; above it, functions with the same account, subnets, security groups, role and
     triggers share one node, and if that still leaves more than MAX_FUNCTION_NODES nodes the
-    key is coarsened (triggers, then role are dropped) so that dot finishes in seconds."""
+    key is coarsened (triggers, then role are dropped) so that dot finishes in seconds.
+    `start` is the first level tried (GROUPING)."""
+    return _function_groups(analysis, start)[0]
+
+
+def _function_groups(analysis: Any, start: int = 0) -> tuple[dict[str, str], int]:
     w = analysis.workload
     if len(w.functions) < LARGE_MODEL:
-        return {name: name for name in w.functions}
+        return {name: name for name in w.functions}, -1
 
     def key(fn: Any, level: int) -> tuple[Any, ...]:
         net = (fn.vpc.vpc, tuple(fn.vpc.subnets), tuple(sorted(set(fn.vpc.security_groups)))) if fn.vpc else None
@@ -350,12 +366,13 @@ def function_groups(analysis: Any) -> dict[str, str]:
         return tuple(parts)
 
     out: dict[str, str] = {}
-    for level in range(4):
+    level = start
+    for level in range(start, len(GROUPING)):
         firsts: dict[Any, str] = {}
         out = {name: firsts.setdefault(key(fn, level), name) for name, fn in w.functions.items()}
         if len(firsts) <= MAX_FUNCTION_NODES:
             break
-    return out
+    return out, level
 
 
 def _sandbox_group(analysis: Any, node: str) -> str:
@@ -420,8 +437,20 @@ def _in_view(analysis: Any, view: str | None) -> set[str] | None:
 
 
 def architecture_view(analysis: Any, view: str | None = None) -> ArchitectureView:
+    """The view to draw: in a large model, the finest grouping of functions whose drawing stays
+    within MAX_FUNCTION_NODES function nodes and MAX_EDGES edges."""
+    start = 0
+    while True:
+        groups, level = _function_groups(analysis, start)
+        v = _view(analysis, view, groups)
+        if level < 0 or len(v.edges) <= MAX_EDGES or level >= len(GROUPING) - 1:
+            v.grouping = GROUPING[level] if v.grouped else ""
+            return v
+        start = level + 1
+
+
+def _view(analysis: Any, view: str | None, groups: dict[str, str]) -> ArchitectureView:
     g = analysis.graph.graph
-    groups = function_groups(analysis)
     grouped = any(k != v for k, v in groups.items())
     keep = _in_view(analysis, view)
     rep = _representative(analysis, groups, grouped)
