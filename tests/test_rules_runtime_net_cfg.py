@@ -11,7 +11,8 @@ import pytest
 
 from tmgen.analysis import Analysis, analyze, load_workload
 from tmgen.findings import Finding
-from tmgen.rules.networking import DEFAULT_ENIS_PER_VPC, endpoint_service
+from tmgen.rules.networking import DEFAULT_ENIS_PER_VPC
+from tmgen.services import endpoint_service
 
 
 def run(tmp_path: Path, text: str, as_of: dt.date | None = None) -> Analysis:

@@ -10,7 +10,14 @@ from typing import Any
 
 import networkx as nx
 
-from tmgen.iam import FUNCTION_MODIFY_ACTIONS, LAYER_MODIFY_ACTIONS, RolePolicy, role_policy
+from tmgen.iam import (
+    FUNCTION_CONTROL_ACTIONS,
+    FUNCTION_MODIFY_ACTIONS,
+    INTEGRATION_ACTIONS,
+    LAYER_MODIFY_ACTIONS,
+    RolePolicy,
+    role_policy,
+)
 from tmgen.schema import Workload
 from tmgen.validate import ARN_ACCOUNT, SERVICE_PRINCIPAL
 
@@ -78,6 +85,8 @@ class TrustGraph:
     enis: dict[str, HyperplaneEni]
     function_enis: dict[str, list[str]]
     role_policies: dict[str, RolePolicy]
+    # function -> role -> the integration actions it holds on that function (IAM-012)
+    integrators: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     @property
     def boundaries(self) -> list[str]:
@@ -148,6 +157,7 @@ class _Builder:
         self.policies = policies
         self.g = nx.MultiDiGraph(workload=w.workload.name)
         self.account_ids = {a.id: name for name, a in w.accounts.items() if a.id}
+        self.integrators: dict[str, dict[str, list[str]]] = {}
 
     # -- nodes ---------------------------------------------------------------------
     def node(self, nid: str, kind: str, boundary: str | None, label: str, element: str = "", **attrs: Any) -> str:
@@ -389,19 +399,23 @@ class _Builder:
         accounts = {fname: w.account_of(fn) for fname, fn in w.functions.items()}
         for rname, rp in role_policies.items():
             # Only roles with some Lambda write grant need the per-function check.
-            if not any(rp.names(a) for a in FUNCTION_MODIFY_ACTIONS + LAYER_MODIFY_ACTIONS):
+            if not any(rp.names(a) for a in FUNCTION_MODIFY_ACTIONS + LAYER_MODIFY_ACTIONS + INTEGRATION_ACTIONS):
                 continue
             racct = w.account_of(w.roles[rname])
             # Actions granted on every function with nothing to take them back need no
             # per-function evaluation (a deployer with lambda:* over 10,000 functions).
-            everywhere = [a for a in FUNCTION_MODIFY_ACTIONS if rp.can_everywhere(a)]
-            rest = [a for a in FUNCTION_MODIFY_ACTIONS if a not in everywhere and rp.names(a)]
+            everywhere = [a for a in FUNCTION_CONTROL_ACTIONS if rp.can_everywhere(a)]
+            rest = [a for a in FUNCTION_CONTROL_ACTIONS if a not in everywhere and rp.names(a)]
             for fname in w.functions:
-                if accounts[fname] != racct:
+                if accounts[fname] != racct:  # another account's role needs the resource policy (IAM-015)
                     continue
-                acts = everywhere + rp.can_any(rest, function_node(fname)) if rest else everywhere
+                held = everywhere + rp.can_any(rest, function_node(fname)) if rest else everywhere
+                acts = [a for a in FUNCTION_MODIFY_ACTIONS if a in held]
                 if acts:
                     self.edge(f"role:{rname}", function_node(fname), "can_modify", f"roles.{rname}", actions=acts)
+                integrations = [a for a in INTEGRATION_ACTIONS if a in held]
+                if integrations:
+                    self.integrators.setdefault(fname, {})[rname] = integrations
             for lname, layer in w.layers.items():
                 if (layer.account or w.default_account()) != racct or layer.account_id:
                     continue
@@ -444,8 +458,9 @@ def build_graph(w: Workload, policies: dict[str, Any]) -> TrustGraph:
         )
         for name, role in w.roles.items()
     }
-    g = _Builder(w, policies).build(enis, per_fn, role_policies)
-    return TrustGraph(g, enis, per_fn, role_policies)
+    builder = _Builder(w, policies)
+    g = builder.build(enis, per_fn, role_policies)
+    return TrustGraph(g, enis, per_fn, role_policies, builder.integrators)
 
 
 _DOT_ID = re.compile(r"[^A-Za-z0-9_]")

@@ -28,6 +28,9 @@ FUNCTION_CONTROL_ACTIONS = FUNCTION_MODIFY_ACTIONS + (
     "lambda:UpdateFunctionUrlConfig",
 )
 CODE_CHANGE_ACTIONS = ("lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration")
+# Whoever holds these decides who may invoke a function (IAM-012).
+INTEGRATION_ACTIONS = ("lambda:AddPermission", "lambda:CreateEventSourceMapping")
+ENI_ACTION = "ec2:CreateNetworkInterface"
 LAYER_MODIFY_ACTIONS = ("lambda:PublishLayerVersion", "lambda:AddLayerVersionPermission")
 
 
@@ -289,6 +292,31 @@ class RolePolicy:
         if any(d.names(action) for d in self.denies):
             return False
         return self.boundary is None or all(b.effect == "Allow" or not b.names(action) for b in self.boundary)
+
+    def unconditional_grant_on_any(self, action: str, grants: list[Grant] | None = None) -> Grant | None:
+        """An Allow of `action` on every resource with no condition (of `grants`, default the role's)."""
+        return next(
+            (
+                g
+                for g in (self.allows if grants is None else grants)
+                if g.effect == "Allow" and not g.conditional and g.names(action) and g.on("*")
+            ),
+            None,
+        )
+
+    def eni_anywhere_grant(self) -> Grant | None:
+        """The grant that lets the role create network interfaces in any subnet: unconditional
+        on `*`, and not narrowed by its permission boundary (a boundary document tmgen cannot
+        read is given the benefit of the doubt)."""
+        if not self.can(ENI_ACTION, "*"):
+            return None
+        grant = self.unconditional_grant_on_any(ENI_ACTION)
+        if grant is None or (
+            self.has_boundary
+            and (self.boundary is None or self.unconditional_grant_on_any(ENI_ACTION, self.boundary) is None)
+        ):
+            return None
+        return grant
 
     def can(self, action: str, target: str = "*") -> bool:
         return self.grant_for(action, target) is not None

@@ -10,29 +10,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tmgen.graph import TrustGraph
-from tmgen.iam import Grant, RolePolicy
+from tmgen.iam import RolePolicy
 from tmgen.knowledge import Knowledge
 from tmgen.lifecycle import UNKNOWN, RuntimeStatus, runtime_status
 from tmgen.schema import COMPONENT_IDS, EnvSecret, Function, Workload
+from tmgen.services import AWS_SERVICE_TYPES, endpoint_service, services_reached
 
 OWNER_ORDER = {"AWS": 0, "Shared": 1, "Customer": 2}
-AWS_SERVICE_TYPES = (
-    "dynamodb",
-    "s3",
-    "sqs",
-    "sns",
-    "kinesis",
-    "secretsmanager",
-    "ssm",
-    "kms",
-    "eventbridge",
-    "stepfunctions",
-)
-# Secret stores whose run-time reads go through a VPC endpoint of the same name.
-SECRET_STORE_SERVICES = ("secretsmanager", "ssm")
 INVOKE_ACTION = "lambda:InvokeFunction"
-INTEGRATION_ACTIONS = ("lambda:AddPermission", "lambda:CreateEventSourceMapping")
-ENI_ACTION = "ec2:CreateNetworkInterface"
 SECRET_WORDS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL", "ACCESS_KEY")
 
 
@@ -83,49 +68,9 @@ def secret_variables(fn: Function) -> list[str]:
     return out
 
 
-def _unconditional_on_any(grants: list[Grant], action: str) -> Grant | None:
-    return next(
-        (g for g in grants if g.effect == "Allow" and not g.conditional and g.names(action) and g.on("*")), None
-    )
-
-
 def creates_enis_anywhere(rp: RolePolicy) -> bool:
-    """The role may create network interfaces in any subnet: an unconditional grant on `*`
-    that no permission boundary narrows (the reading of IAM-006, without its guardrail)."""
-    if not rp.can(ENI_ACTION, "*") or _unconditional_on_any(rp.allows, ENI_ACTION) is None:
-        return False
-    if rp.has_boundary:
-        # A boundary we cannot read is given the benefit of the doubt, as IAM-006 does.
-        return rp.boundary is not None and _unconditional_on_any(rp.boundary, ENI_ACTION) is not None
-    return True
-
-
-def integrating_roles(w: Workload, tg: TrustGraph) -> dict[str, list[str]]:
-    """Function -> the roles of its account that may add integrations to it (AddPermission,
-    CreateEventSourceMapping), in model order: the reading of IAM-012."""
-    out: dict[str, list[str]] = {}
-    accounts = {name: w.account_of(fn) for name, fn in w.functions.items()}
-    for role, rp in tg.role_policies.items():
-        if not any(rp.names(a) for a in INTEGRATION_ACTIONS):
-            continue  # most roles never name these actions
-        racct = w.account_of(w.roles[role])
-        everywhere = any(rp.can_everywhere(a) for a in INTEGRATION_ACTIONS)
-        for fname in w.functions:
-            if accounts[fname] != racct:
-                continue
-            if everywhere or rp.can_any(INTEGRATION_ACTIONS, f"function:{fname}"):
-                out.setdefault(fname, []).append(role)
-    return out
-
-
-def endpoint_services(fn: Function, w: Workload) -> list[str]:
-    """The services a function reaches, named as VPC endpoint services (the resources it
-    calls and the stores of the secrets it fetches at run time), in first-use order."""
-    from tmgen.rules.networking import ENDPOINT_OF_TYPE  # imported here: the rules import this module
-
-    used = [ENDPOINT_OF_TYPE.get(t, t) for t in (w.resources[c.resource].type for c in fn.calls if c.resource)]
-    used += [s.store for s in fn.secrets if s.store in SECRET_STORE_SERVICES]
-    return list(dict.fromkeys(used))
+    """The role may create network interfaces in any subnet (the reading of IAM-006)."""
+    return rp.eni_anywhere_grant() is not None
 
 
 def invoke_callers(name: str, fn: Function, calling: list[tuple[str, int]]) -> tuple[list[str], list[str]]:
@@ -168,7 +113,7 @@ class _WorkloadFacts:
                     calling.setdefault(c.function, []).append((caller, j))
                     if c.mode == "async":
                         async_targets.add(c.function)
-        return cls(async_targets, integrating_roles(w, tg), calling)
+        return cls(async_targets, {fn: list(roles) for fn, roles in tg.integrators.items()}, calling)
 
 
 @dataclass
@@ -370,7 +315,6 @@ def _function_cells(
         elif status.past_deprecation:
             b.duty("runtime", "runtime-upgrade", [f"{base}.runtime"])
     if fn.vpc is not None:
-        from tmgen.rules.networking import endpoint_service  # imported here: the rules import this module
 
         vpc = w.vpcs[fn.vpc.vpc]
         vbase = f"vpcs.{fn.vpc.vpc}"
@@ -388,7 +332,7 @@ def _function_cells(
         routed = [s for s in fn.vpc.subnets if vpc.subnets[s].route != "isolated"]
         if routed:
             b.duty("networking", "routes", [f"{vbase}.subnets.{s}" for s in routed], subnets=", ".join(routed))
-        used = endpoint_services(fn, w)
+        used = services_reached(fn, w)
         have = {endpoint_service(k) for k in vpc.endpoints}
         services = sorted({s for s in used if s in AWS_SERVICE_TYPES} - have)
         if services:

@@ -5,16 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from tmgen.iam import FUNCTION_MODIFY_ACTIONS, Grant, RolePolicy, pattern_covers
+from tmgen.iam import ENI_ACTION, FUNCTION_MODIFY_ACTIONS, RolePolicy, pattern_covers
 from tmgen.rules import Hit, rule
 from tmgen.rules.context import RuleContext, permission_is_public, source_arn_narrows
 from tmgen.schema import Function, Permission
 from tmgen.validate import ARN_ACCOUNT, SERVICE_PRINCIPAL
 
 INVOKE_ACTIONS = ("lambda:invokefunction", "lambda:invokefunctionurl")
-INTEGRATION_ACTIONS = ("lambda:AddPermission", "lambda:CreateEventSourceMapping")
 LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
-ENI_ACTION = "ec2:CreateNetworkInterface"
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
@@ -122,29 +120,16 @@ def role_invokes_any_function(ctx: RuleContext) -> Iterator[Hit]:
             )
 
 
-def _unconditional_on_any(grants: list[Grant], action: str) -> Grant | None:
-    return next(
-        (g for g in grants if g.effect == "Allow" and not g.conditional and g.names(action) and g.on("*")), None
-    )
-
-
 @rule("IAM-006")
 def role_creates_enis_anywhere(ctx: RuleContext) -> Iterator[Hit]:
     guardrail = ctx.workload.guardrail("lambda-subnets-only")
     if guardrail is not None:
         return
     for role, rp, users in _execution_roles(ctx):
-        if not rp.can(ENI_ACTION, "*"):
-            continue
-        # A condition (ec2:Subnet, ec2:Vpc) on the grant already limits the subnets.
-        grant = _unconditional_on_any(rp.allows, ENI_ACTION)
+        # A condition (ec2:Subnet, ec2:Vpc) on the grant, or a boundary, already limits the subnets.
+        grant = rp.eni_anywhere_grant()
         if grant is None:
             continue
-        if rp.has_boundary:
-            # A boundary limits it unless it lets the action through on every resource
-            # unconditionally; a boundary document we cannot read is given the benefit.
-            if rp.boundary is None or _unconditional_on_any(rp.boundary, ENI_ACTION) is None:
-                continue
         yield Hit(
             f"roles.{role}",
             {
@@ -262,18 +247,10 @@ def shared_execution_role(ctx: RuleContext) -> Iterator[Hit]:
 def role_adds_integrations(ctx: RuleContext) -> Iterator[Hit]:
     # Every role, deployment roles included: whoever holds these decides who may invoke.
     w = ctx.workload
-    for role, rp in ctx.graph.role_policies.items():
-        if not any(rp.names(a) for a in INTEGRATION_ACTIONS):
-            continue  # cheap: most roles never name these actions
-        racct = w.account_of(w.roles[role])
-        found: dict[str, list[str]] = {}
-        for fname, fn in w.functions.items():
-            if w.account_of(fn) != racct:  # another account's role needs the resource policy (IAM-015)
-                continue
-            acts = rp.can_any(INTEGRATION_ACTIONS, f"function:{fname}")
-            if acts:
-                found[fname] = acts
+    for role in w.roles:
+        found = {fn: roles[role] for fn, roles in ctx.graph.integrators.items() if role in roles}
         if found:
+            found = {fn: found[fn] for fn in w.functions if fn in found}  # model order
             yield Hit(f"roles.{role}", {"kind": w.roles[role].kind, "functions": found}, functions=list(found))
 
 

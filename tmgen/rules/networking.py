@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from tmgen.graph import HyperplaneEni
-from tmgen.responsibility import AWS_SERVICE_TYPES
 from tmgen.rules import Hit, rule
 from tmgen.rules.context import RuleContext
 from tmgen.schema import Function, SecurityGroup
+from tmgen.services import AWS_SERVICE_TYPES, SECRET_STORE_SERVICES, endpoint_service, services_reached
 
 # Lambda's default quota of network interfaces per VPC (Service Quotas code L-9FEE3D26),
 # shared with other services such as EFS.
@@ -22,22 +22,6 @@ RESERVED_SUBNET_ADDRESSES = 5
 MIN_FREE_HEADROOM = 20
 HEADROOM_PERCENT = 10
 ANYWHERE = ("0.0.0.0/0", "::/0")
-# Endpoint keys are service names; AWS spells some differently from the resource types
-# (com.amazonaws.REGION.events, .states, .kinesis-streams).
-ENDPOINT_ALIASES = {"events": "eventbridge", "states": "stepfunctions", "kinesis-streams": "kinesis"}
-# Resource types reached through an endpoint that is not named after the type.
-ENDPOINT_OF_TYPE = {"api_gateway": "execute-api", "http_api": "execute-api"}
-
-
-def endpoint_service(key: str) -> str:
-    """The service an endpoint key stands for, in the model's resource-type vocabulary;
-    also takes AWS's full name `com.amazonaws.REGION.SERVICE`."""
-    name = key.lower()
-    if name.startswith("com.amazonaws."):
-        name = name.split(".", 3)[-1]
-    return ENDPOINT_ALIASES.get(name, name)
-
-
 def _vpc_functions(ctx: RuleContext) -> Iterator[tuple[str, Function]]:
     for name, fn in ctx.workload.functions.items():
         if fn.vpc is not None:
@@ -164,7 +148,7 @@ def no_vpc_endpoint(ctx: RuleContext) -> Iterator[Hit]:
                 entry["resources"].append(call.resource)  # type: ignore[arg-type]
         # Secrets fetched at run time are calls to Secrets Manager or SSM too.
         for j, secret in enumerate(fn.secrets):
-            if secret.store not in ("secretsmanager", "ssm") or secret.store in have:
+            if secret.store not in SECRET_STORE_SERVICES or secret.store in have:
                 continue
             entry = missing.setdefault((fn.vpc.vpc, secret.store), {"functions": [], "calls": [], "resources": []})
             if name not in entry["functions"]:
@@ -178,24 +162,12 @@ def no_vpc_endpoint(ctx: RuleContext) -> Iterator[Hit]:
         )
 
 
-def _services_called(fn: Function, ctx: RuleContext) -> set[str]:
-    """The services of the resources a function calls, named as endpoint services, and the
-    stores of the secrets it fetches at run time (those requests cross the endpoint too)."""
-    used: set[str] = set()
-    for call in fn.calls:
-        if call.resource:
-            rtype = ctx.workload.resources[call.resource].type
-            used.add(ENDPOINT_OF_TYPE.get(rtype, rtype))
-    used.update(s.store for s in fn.secrets if s.store in ("secretsmanager", "ssm"))
-    return used
-
-
 @rule("NET-007")
 def endpoint_full_policy(ctx: RuleContext) -> Iterator[Hit]:
     users: dict[tuple[str, str], list[str]] = {}
     for name, fn in _vpc_functions(ctx):
         assert fn.vpc is not None
-        for service in _services_called(fn, ctx):
+        for service in services_reached(fn, ctx.workload):
             users.setdefault((fn.vpc.vpc, service), []).append(name)
     for vname, vpc in ctx.workload.vpcs.items():
         for key, ep in vpc.endpoints.items():
