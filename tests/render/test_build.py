@@ -126,3 +126,13 @@ def test_rule_texts_keep_code_spans(example_builds):
     html = example_builds["naive-public-api"].files["index.html"].decode()
     assert "\\`" not in md and "`AWS_IAM` auth" in md
     assert "<code>AWS_IAM</code> auth" in html
+
+
+def test_mermaid_too_large_for_github_is_linked_not_embedded(examples):
+    from tmgen.render import markdown_report
+
+    a = examples["naive-public-api"]
+    big = "flowchart LR\n" + "  n0 --> n1\n" * 5_000
+    md = markdown_report.render(a, big)
+    assert "```mermaid" not in md and "[architecture.mmd](architecture.mmd)" in md
+    assert "```mermaid" in markdown_report.render(a)

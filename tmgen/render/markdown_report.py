@@ -35,6 +35,8 @@ def _rich(value: object) -> str:
 
 
 MAX_EVIDENCE = 240
+# Mermaid's default maxTextSize: a longer diagram is not drawn, on GitHub either.
+MERMAID_MAX = 50_000
 
 
 def _evidence(evidence: dict[str, Any]) -> str:
@@ -62,4 +64,5 @@ def environment() -> jinja2.Environment:
 def render(analysis: Any, mermaid_text: str | None = None, context: dict[str, Any] | None = None) -> str:
     ctx = dict(context or report_context(analysis))
     ctx["mermaid"] = mermaid_text if mermaid_text is not None else mermaid.render(analysis)
+    ctx["mermaid_max"] = MERMAID_MAX
     return environment().get_template("threat-model.md.j2").render(**ctx)
