@@ -132,3 +132,11 @@ def test_json_and_sarif_round_trip(nasty_build, nasty):
     assert uris == {"models/nasty%20model%7Cx.yaml"}
     assert artifact_uri("/abs/a b.yaml") == "file:///abs/a%20b.yaml"
     assert artifact_uri("C:\\m\\a.yaml") == "file:///C:/m/a.yaml"
+
+
+@needs_dot
+def test_dot_shows_entities_as_typed():
+    """The label R&D &lt;b&gt; is drawn as typed, not as R&D <b>."""
+    svg = diagram.to_bytes(f"digraph {{ a [label={quote('R&D &lt;b&gt;')}, tooltip={quote('&#60;x')}]; }}", "svg")
+    text = svg.decode()
+    assert ">R&amp;D &amp;lt;b&amp;gt;<" in text and 'xlink:title="&amp;#60;x"' in text

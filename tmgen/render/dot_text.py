@@ -16,7 +16,8 @@ def quote(text: object) -> str:
     s = visible(text)
     if len(s) > MAX_QUOTED:
         s = s[: MAX_QUOTED - 1] + "…"
-    s = s.replace("\\", "\\\\").replace('"', '\\"')
+    # dot reads entities in labels and tooltips ("&lt;" would show as "<"): "&" stays itself.
+    s = s.replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
     s = s.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
     return f'"{s}"'
 
