@@ -217,3 +217,10 @@ def test_outputs_follow_the_umask(tmp_path: Path, run_cli) -> None:
     assert (tmp_path / "m.md").stat().st_mode & 0o777 == 0o644
     assert (tmp_path / "out").stat().st_mode & 0o777 == 0o755
     assert (tmp_path / "out" / "index.html").stat().st_mode & 0o777 == 0o644
+
+
+def test_terminal_output_spells_out_control_characters(write_model, run_cli) -> None:
+    path = write_model(GOOD.replace("name: shop", 'name: "shop\\e[2J\\u202e"'))
+    res = run_cli("validate", str(path))
+    assert res.code == 0 and "\x1b" not in res.out and "\u202e" not in res.out
+    assert res.out.startswith("OK shop[U+001B][2J[U+202E]:")

@@ -27,9 +27,17 @@ class InputProblem(Exception):
     """Bad input found by the CLI itself (arguments, unreadable files)."""
 
 
+def printable(text: object) -> str:
+    """Text safe for a terminal: control characters (escape sequences among them) and the
+    invisible ones that reorder text are spelled out as U+XXXX."""
+    return "".join(
+        ch if ch.isprintable() or ch == "\n" else f"[U+{ord(ch):04X}]" for ch in str(text)
+    )
+
+
 def _print_problems(errors: list[ModelError]) -> None:
     for e in errors:
-        click.echo(str(e), err=True)
+        click.echo(printable(e), err=True)
 
 
 def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -123,7 +131,7 @@ def validate(models: tuple[Path, ...], source_format: str | None) -> None:
         _print_problems(model.warnings)
         a = analyze(model)
         click.echo(
-            f"OK {a.name}: {len(a.workload.functions)} functions, {len(a.graph.enis)} ENIs, "
+            f"OK {printable(a.name)}: {len(a.workload.functions)} functions, {len(a.graph.enis)} ENIs, "
             f"{len(a.graph.boundaries)} boundaries"
         )
     if failed:
@@ -445,7 +453,7 @@ def build(
     from tmgen.render.build import OUTPUT_NAMES, build_outputs
 
     a = run_analysis(model, as_of, source_format)
-    click.echo(f"analysed {a.name}: {len(a.workload.functions)} functions, {len(a.findings)} findings", err=True)
+    click.echo(f"analysed {printable(a.name)}: {len(a.workload.functions)} functions, {len(a.findings)} findings", err=True)
     result = build_outputs(a, stamp, progress=lambda stage: click.echo(f"{stage}…", err=True))
     for message in result.messages:
         click.echo(message, err=True)

@@ -354,6 +354,9 @@ class _Builder:
             self.edge(ee, INTERNET, "egress", base, note="open egress from the Lambda service VPC")
         for eid in eni_ids:
             self.edge(fid, eid, "attaches", f"{base}.vpc")
+            # Hyperplane maps the sandbox's traffic onto the ENI: the flow crosses from the
+            # Lambda service account into the customer's VPC.
+            self.edge(ee, eid, "egress", f"{base}.vpc", via="hyperplane")
         if fn.role:
             self.edge(fid, f"role:{fn.role}", "assumes", f"{base}.role")
         for j, layer in enumerate(fn.layers):

@@ -315,7 +315,6 @@ def _function_cells(
         elif status.past_deprecation:
             b.duty("runtime", "runtime-upgrade", [f"{base}.runtime"])
     if fn.vpc is not None:
-
         vpc = w.vpcs[fn.vpc.vpc]
         vbase = f"vpcs.{fn.vpc.vpc}"
         subnets = ", ".join(fn.vpc.subnets)

@@ -22,6 +22,8 @@ RESERVED_SUBNET_ADDRESSES = 5
 MIN_FREE_HEADROOM = 20
 HEADROOM_PERCENT = 10
 ANYWHERE = ("0.0.0.0/0", "::/0")
+
+
 def _vpc_functions(ctx: RuleContext) -> Iterator[tuple[str, Function]]:
     for name, fn in ctx.workload.functions.items():
         if fn.vpc is not None:
