@@ -30,9 +30,7 @@ class InputProblem(Exception):
 def printable(text: object) -> str:
     """Text safe for a terminal: control characters (escape sequences among them) and the
     invisible ones that reorder text are spelled out as U+XXXX."""
-    return "".join(
-        ch if ch.isprintable() or ch == "\n" else f"[U+{ord(ch):04X}]" for ch in str(text)
-    )
+    return "".join(ch if ch.isprintable() or ch == "\n" else f"[U+{ord(ch):04X}]" for ch in str(text))
 
 
 def _print_problems(errors: list[ModelError]) -> None:
@@ -453,7 +451,9 @@ def build(
     from tmgen.render.build import OUTPUT_NAMES, build_outputs
 
     a = run_analysis(model, as_of, source_format)
-    click.echo(f"analysed {printable(a.name)}: {len(a.workload.functions)} functions, {len(a.findings)} findings", err=True)
+    click.echo(
+        f"analysed {printable(a.name)}: {len(a.workload.functions)} functions, {len(a.findings)} findings", err=True
+    )
     result = build_outputs(a, stamp, progress=lambda stage: click.echo(f"{stage}…", err=True))
     for message in result.messages:
         click.echo(message, err=True)
