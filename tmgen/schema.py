@@ -499,7 +499,7 @@ def json_schema() -> dict[str, Any]:
     schema = Workload.model_json_schema(by_alias=True)
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://tmgen.dev/schema/workload-v1.json",
+        "$id": "urn:tmgen:schema:workload:1",
         **schema,
     }
     return schema
