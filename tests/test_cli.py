@@ -107,6 +107,9 @@ def test_init_writes_a_valid_starter(tmp_path: Path, run_cli) -> None:
     out = tmp_path / "w.yaml"
     assert run_cli("init", "-o", str(out)).code == 0
     assert run_cli("validate", str(out)).code == 0
+    # the schema the first line points at is written beside the model
+    assert out.read_text().startswith("# yaml-language-server: $schema=workload.schema.json\n")
+    assert json.loads((tmp_path / "workload.schema.json").read_text())["$schema"].endswith("2020-12/schema")
     assert run_cli("init", "-o", str(out)).code == 2  # no overwrite without --force
     assert run_cli("init", "-o", str(out), "--force").code == 0
 

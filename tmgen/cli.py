@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 import tempfile
 import traceback
@@ -194,7 +195,7 @@ def init(output: Path, example: str | None, list_examples: bool, force: bool) ->
 
     \b
     Examples:
-      tmgen init                      # writes workload.yaml
+      tmgen init                      # writes workload.yaml and workload.schema.json
       tmgen init --example seed-vpc-pattern -o payments.yaml
       tmgen init --list
     """
@@ -214,7 +215,15 @@ def init(output: Path, example: str | None, list_examples: bool, force: bool) ->
         text = (data_dir("templates") / "starter.yaml").read_text(encoding="utf-8")
     if str(output) != "-" and output.exists() and not force:
         raise click.UsageError(f"{output} exists; use --force to overwrite it")
+    # The model's first line points editors at a schema file beside it: write that too.
+    text = re.sub(r"^# yaml-language-server: \$schema=\S+", "# yaml-language-server: $schema=workload.schema.json", text)
     emit(text, output)
+    if str(output) != "-":
+        schema_file = output.parent / "workload.schema.json"
+        if not schema_file.exists() or force:
+            from tmgen.schema import json_schema
+
+            emit(json.dumps(json_schema(), indent=2) + "\n", schema_file)
 
 
 SEVERITY_CHOICE = click.Choice(["critical", "high", "medium", "low", "info"], case_sensitive=False)
