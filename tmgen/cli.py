@@ -216,7 +216,9 @@ def init(output: Path, example: str | None, list_examples: bool, force: bool) ->
     if str(output) != "-" and output.exists() and not force:
         raise click.UsageError(f"{output} exists; use --force to overwrite it")
     # The model's first line points editors at a schema file beside it: write that too.
-    text = re.sub(r"^# yaml-language-server: \$schema=\S+", "# yaml-language-server: $schema=workload.schema.json", text)
+    text = re.sub(
+        r"^# yaml-language-server: \$schema=\S+", "# yaml-language-server: $schema=workload.schema.json", text
+    )
     emit(text, output)
     if str(output) != "-":
         schema_file = output.parent / "workload.schema.json"
