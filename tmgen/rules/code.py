@@ -1,5 +1,5 @@
-"""Rules on function code and libraries: dependency scanning, layers, code signing and
-event-data injection (CODE-*)."""
+"""Rules on function code and libraries: dependency scanning, static analysis, layers, code
+signing and event-data injection (CODE-*)."""
 
 from __future__ import annotations
 
@@ -119,3 +119,23 @@ def untrusted_event_input(ctx: RuleContext) -> Iterator[Hit]:
         sources = ctx.untrusted[name]
         if sources:
             yield Hit(f"functions.{name}", {"sources": [f"{s['via']} ({s['element']})" for s in sources]})
+
+
+@rule("CODE-008")
+def no_static_analysis(ctx: RuleContext) -> Iterator[Hit]:
+    # One finding per model: static analysis runs on the code base, in the pipeline.
+    w = ctx.workload
+    deployment = w.deployment
+    pipeline = deployment.pipeline if deployment is not None else None
+    if pipeline is not None and pipeline.sast:
+        return
+    evidence: dict[str, object]
+    if deployment is None:
+        evidence = {"deployment": None}
+    elif pipeline is None:
+        evidence = {"deployment.pipeline": None}
+    else:
+        evidence = {"deployment.pipeline.sast": False}
+    evidence["functions"] = len(w.functions)
+    # Not tied to one function: the team is the workload's `code` responsibility.
+    yield Hit("deployment.pipeline.sast" if deployment is not None else "workload", evidence)
