@@ -1,5 +1,5 @@
-"""Rules on function configuration: environment secrets, concurrency, async failure
-handling, tracing, timeouts and function-URL CORS (CFG-*)."""
+"""Rules on function configuration: environment secrets and who can read them, concurrency,
+async failure handling, tracing, timeouts and function-URL CORS (CFG-*)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from tmgen.schema import EnvSecret
 MAX_TIMEOUT_S = 900
 # Triggers whose events Lambda invokes asynchronously (threats.md, CFG-004).
 ASYNC_TRIGGERS = ("s3", "sns", "eventbridge", "schedule")
+# Both return the environment variables: GetFunction's response carries the configuration.
+CONFIG_READ_ACTIONS = ("lambda:GetFunctionConfiguration", "lambda:GetFunction")
 
 
 @rule("CFG-001")
@@ -91,4 +93,52 @@ def url_cors_any_origin(ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(
                 f"functions.{name}.url.cors_origins[{i}]",
                 {"cors_origins": list(fn.url.cors_origins), "auth": fn.url.auth},
+            )
+
+
+@rule("CFG-008")
+def other_role_reads_secret_configuration(ctx: RuleContext) -> Iterator[Hit]:
+    w = ctx.workload
+    secrets: dict[str, list[str]] = {}
+    for name, fn in w.functions.items():
+        variables = secret_variables(fn)
+        if variables:
+            secrets[name] = variables
+    if not secrets:
+        return
+    for role_name, role in w.roles.items():
+        if role_name in ctx.deployment_roles:
+            continue
+        rp = ctx.policy(role_name)
+        if rp is None or not any(rp.names(a) for a in CONFIG_READ_ACTIONS):
+            continue
+        account = w.account_of(role)
+        # Granted on every function with nothing taking it back: no per-function evaluation.
+        everywhere = {a: rp.grant_for(a, "*") for a in CONFIG_READ_ACTIONS if rp.can_everywhere(a)}
+        readable: dict[str, list[str]] = {}
+        actions: list[str] = []
+        granted_by: list[str] = []
+        for fname, variables in secrets.items():
+            fn = w.functions[fname]
+            # Its own execution role reads what the function reads anyway; another account's
+            # role also needs the resource policy (IAM-015).
+            if fn.role == role_name or w.account_of(fn) != account:
+                continue
+            found = False
+            for action in CONFIG_READ_ACTIONS:
+                grant = everywhere.get(action) or rp.grant_for(action, f"function:{fname}")
+                if grant is None:
+                    continue
+                found = True
+                if action not in actions:
+                    actions.append(action)
+                if grant.source not in granted_by:
+                    granted_by.append(grant.source)
+            if found:
+                readable[fname] = variables
+        if readable:
+            yield Hit(
+                f"roles.{role_name}",
+                {"kind": role.kind, "functions": readable, "actions": actions, "granted_by": granted_by},
+                functions=list(readable),
             )
