@@ -337,3 +337,28 @@ def role_cannot_log(ctx: RuleContext) -> Iterator[Hit]:
                 silent[fname] = missing
         if silent:
             yield Hit(f"roles.{role}", {"missing": silent}, functions=list(silent))
+
+
+@rule("IAM-017")
+def model_contradicts_vpc_guardrail(ctx: RuleContext) -> Iterator[Hit]:
+    w = ctx.workload
+    guardrails = [(i, g) for i, g in enumerate(w.guardrails) if g.control == "lambda-vpc-only"]
+    if not guardrails:
+        return  # IAM-010's case, when the model has VPC functions
+    for name, fn in w.functions.items():
+        if fn.vpc is None:
+            # Every lambda-vpc-only guardrail denies a function without a VPC.
+            element = f"functions.{name}"
+        elif any(not g.vpcs or fn.vpc.vpc in g.vpcs for _, g in guardrails):
+            # Guardrails with different lists may cover different parts of the organisation:
+            # the model contradicts them only when none admits the function's VPC.
+            continue
+        else:
+            element = f"functions.{name}.vpc"
+        yield Hit(
+            element,
+            {
+                "vpc": fn.vpc.vpc if fn.vpc else None,
+                "guardrails": {f"guardrails[{i}]": list(g.vpcs) if g.vpcs else "any VPC" for i, g in guardrails},
+            },
+        )
