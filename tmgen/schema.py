@@ -148,6 +148,11 @@ class Team(Strict):
 class Account(Strict):
     id: AccountId | None = Field(None, description="The 12-digit account id (quote it)")
     external: bool = Field(False, description="An account outside the organisation")
+    lambda_data_events: bool = Field(
+        False,
+        description="CloudTrail records the Lambda data events (the invocations) of the functions of this account,"
+        " e.g. a trail or event data store that selects AWS::Lambda::Function data events",
+    )
     description: str = ""
 
 

@@ -362,3 +362,54 @@ def model_contradicts_vpc_guardrail(ctx: RuleContext) -> Iterator[Hit]:
                 "guardrails": {f"guardrails[{i}]": list(g.vpcs) if g.vpcs else "any VPC" for i, g in guardrails},
             },
         )
+
+
+def _other_account_sources(ctx: RuleContext, name: str, fn: Function) -> list[dict[str, str]]:
+    """Permissions and triggers through which another account, of the organisation or not,
+    invokes the function: its principal, source_account or source_arn names another account,
+    or the trigger's events come from one."""
+    w = ctx.workload
+    home = w.account_of(fn)
+    base = f"functions.{name}"
+    out: list[dict[str, str]] = []
+    for j, p in enumerate(fn.permissions):
+        refs = [p.principal] if ctx.principal_is_account(p.principal) else []
+        if p.source_account:
+            refs.append(p.source_account)
+        if p.source_arn and p.source_arn.startswith("arn:"):
+            parts = p.source_arn.split(":", 5)
+            if len(parts) == 6 and _ACCOUNT_ID.match(parts[4]):
+                refs.append(parts[4])
+        others = [a for a in dict.fromkeys(_account_name(ctx, r) for r in refs) if a != home]
+        if others:
+            out.append({"via": f"permission for account {others[0]}", "element": f"{base}.permissions[{j}]"})
+    for j, t in enumerate(fn.triggers):
+        src = w.resources.get(t.source) if t.source else None
+        ref = t.account or (w.account_of(src) if src is not None else None)
+        if ref and _account_name(ctx, ref) != home:
+            out.append(
+                {"via": f"{t.type} trigger from account {_account_name(ctx, ref)}", "element": f"{base}.triggers[{j}]"}
+            )
+    return out
+
+
+@rule("IAM-018")
+def outside_invocations_not_logged(ctx: RuleContext) -> Iterator[Hit]:
+    w = ctx.workload
+    for name, fn in w.functions.items():
+        account = w.account_of(fn)
+        acct = w.accounts.get(account)
+        if acct is not None and acct.lambda_data_events:
+            continue
+        sources = list(ctx.untrusted[name])
+        seen = {s["element"] for s in sources}
+        sources += [s for s in _other_account_sources(ctx, name, fn) if s["element"] not in seen]
+        if sources:
+            yield Hit(
+                f"functions.{name}",
+                {
+                    "account": account,
+                    "lambda_data_events": False,
+                    "sources": [f"{s['via']} ({s['element']})" for s in sources],
+                },
+            )
