@@ -8,9 +8,7 @@ import re
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -539,10 +537,6 @@ def main(argv: list[str] | None = None) -> None:
             err=True,
         )
         sys.exit(EXIT_INTERNAL)
-
-
-def _register(name: str, factory: Callable[[], Any]) -> None:  # pragma: no cover
-    cli.add_command(factory(), name)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,9 +91,6 @@ class TrustGraph:
     def boundaries(self) -> list[str]:
         return [n for n, d in self.graph.nodes(data=True) if d.get("is_boundary")]
 
-    def nodes_of(self, kind: str) -> list[str]:
-        return [n for n, d in self.graph.nodes(data=True) if d["kind"] == kind]
-
     def edges_of(self, kind: str) -> list[tuple[str, str, dict[str, Any]]]:
         return [(u, v, d) for u, v, d in self.graph.edges(data=True) if d["kind"] == kind]
 
@@ -109,10 +105,6 @@ class TrustGraph:
             out.append(b)
             b = self.graph.nodes[b].get("boundary")
         return out
-
-
-def account_node(w: Workload, name: str) -> str:
-    return f"account:{name}"
 
 
 def function_node(name: str) -> str:
@@ -464,6 +456,3 @@ def build_graph(w: Workload, policies: dict[str, Any]) -> TrustGraph:
     builder = _Builder(w, policies)
     g = builder.build(enis, per_fn, role_policies)
     return TrustGraph(g, enis, per_fn, role_policies, builder.integrators)
-
-
-_DOT_ID = re.compile(r"[^A-Za-z0-9_]")

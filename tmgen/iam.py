@@ -181,11 +181,6 @@ class Grant:
         # "everything but N" covers "everything but E" when it excludes no more than E does
         return all(any(pattern_covers(e, n) for e in excluded) for n in self.not_actions)
 
-    def action_text(self) -> str:
-        if self.not_actions is not None:
-            return "NotAction " + ", ".join(self.not_actions)
-        return ", ".join(self.actions)
-
 
 def _as_list(value: Any) -> list[str]:
     if value is None:
