@@ -114,6 +114,28 @@ def test_acceptance_that_matches_nothing_is_a_located_warning(write_model) -> No
     assert any("unknown rule XYZ-001" in t for t in texts)
 
 
+def test_renewed_acceptance_wins_over_the_expired_one(write_model) -> None:
+    a = analysis(
+        write_model,
+        """\
+  - {rule: RT-001, element: functions.ingest, justification: Migrating, expires: 2026-10-01}
+  - {rule: RT-001, element: functions.ingest, justification: Extended, expires: 2027-01-31}
+""",
+    )
+    rt = next(f for f in a.findings if f.rule == "RT-001")
+    assert rt.accepted and not rt.accepted.expired and rt.accepted.justification == "Extended"
+    assert not rt.active
+    assert not any("matches no finding" in str(w) for w in a.warnings)
+
+
+def test_acceptance_does_not_cover_a_sibling_with_a_longer_name(write_model) -> None:
+    text = MODEL.replace("  ingest:\n", "  ingest:\n    runtime: python3.8\n  ingestion:\n", 1)
+    text = text % "  - {rule: RT-001, element: functions.ingest, justification: Migrating}"
+    by_element = {f.element: f for f in analyze(load_workload(write_model(text))).findings if f.rule == "RT-001"}
+    assert not by_element["functions.ingest.runtime"].active
+    assert by_element["functions.ingestion.runtime"].active
+
+
 def test_as_of_reactivates_an_expired_acceptance(write_model) -> None:
     import datetime as dt
 

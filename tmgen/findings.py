@@ -101,12 +101,18 @@ def apply_acceptances(findings: list[Finding], risks: list[AcceptedRisk], as_of:
     """Marks accepted findings; returns the indexes of acceptances that matched nothing."""
     used: set[int] = set()
     for f in findings:
+        chosen: Acceptance | None = None
         for i, risk in enumerate(risks):
-            if risk.rule == f.rule and covers(risk.element, f.element):
-                expired = risk.expires is not None and risk.expires < as_of
-                f.accepted = Acceptance(risk.justification, risk.owner, risk.expires, expired, i)
-                used.add(i)
-                break
+            if risk.rule != f.rule or not covers(risk.element, f.element):
+                continue
+            used.add(i)
+            expired = risk.expires is not None and risk.expires < as_of
+            # A current acceptance wins over an expired one that an earlier entry left behind
+            # (a renewal written below the old entry); among equals, the first in the file.
+            if chosen is None or (chosen.expired and not expired):
+                chosen = Acceptance(risk.justification, risk.owner, risk.expires, expired, i)
+        if chosen is not None:
+            f.accepted = chosen
     return [i for i in range(len(risks)) if i not in used]
 
 
