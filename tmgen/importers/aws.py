@@ -156,6 +156,30 @@ def role_kind(trust_policy: Any) -> str:
     return "human" if people else "execution"
 
 
+def trusted_accounts(trust_policy: Any) -> list[str]:
+    """The accounts (12-digit ids, or "*") whose principals a trust policy lets assume the role.
+    Values only known at deploy time are left out."""
+    out: list[str] = []
+    for stmt in as_list(trust_policy.get("Statement") if isinstance(trust_policy, dict) else None):
+        if not isinstance(stmt, dict) or stmt.get("Effect", "Allow") != "Allow":
+            continue
+        principal = stmt.get("Principal")
+        values = as_list(principal.get("AWS")) if isinstance(principal, dict) else [principal]
+        for value in values:
+            account = None
+            if value == "*":
+                account = "*"
+            elif isinstance(value, str) and ACCOUNT_ID.match(value):
+                account = value
+            elif isinstance(value, str):
+                parsed = parse_arn(value)
+                if parsed is not None and parsed.service in ("iam", "sts") and ACCOUNT_ID.match(parsed.account):
+                    account = parsed.account
+            if account and account not in out:
+                out.append(account)
+    return out
+
+
 # -- IAM documents ----------------------------------------------------------------------------
 
 

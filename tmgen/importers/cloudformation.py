@@ -872,6 +872,15 @@ class TemplateImporter:
         role = self.draft.collection("roles")[name]
         p = self.props(lid)
         role["kind"] = aws.role_kind(p.get("AssumeRolePolicyDocument"))
+        trusted = aws.trusted_accounts(p.get("AssumeRolePolicyDocument"))
+        if trusted:
+            who = "anyone (Principal *)" if "*" in trusted else "account " + ", ".join(trusted)
+            role["description"] = f"assumable by {who}"
+            self.draft.note(
+                f"roles.{name}.kind",
+                f"the trust policy lets {who} assume this role; the model has no field for a role's trust, "
+                "so check that this account is yours",
+            )
         for i, policy in enumerate(aws.as_list(p.get("Policies"))):
             if not isinstance(policy, dict):
                 continue
@@ -882,7 +891,7 @@ class TemplateImporter:
         if boundary is not None:
             self._boundary(name, boundary, self.loc(lid, "PermissionsBoundary"))
         if isinstance(p.get("Description"), str):
-            role["description"] = p["Description"]
+            role["description"] = p["Description"] + (f" ({role['description']})" if role.get("description") else "")
 
     def _add_statements(self, role: str, document: Any, loc: Location) -> None:
         if isinstance(document, Deferred):
@@ -1140,6 +1149,9 @@ class TemplateImporter:
                     out[var] = value.text
                     if value.reason:
                         self.draft.note(vpath, f"unresolved: {value.reason}")
+                    elif value.resource:
+                        what = f"{value.attribute} of" if value.attribute else "the name or id CloudFormation gives"
+                        self.draft.note(vpath, f"{what} {value.resource}, known at deploy time")
             elif isinstance(value, str | int | float | bool) or value is None:
                 out[var] = value
                 if isinstance(value, str) and aws.DYNAMIC_REF.search(value):
@@ -1604,7 +1616,7 @@ class TemplateImporter:
         for existing in triggers:
             if (
                 existing["type"] == trigger["type"]
-                and existing.get("source") in (None, trigger.get("source"))
+                and (existing.get("source") in (None, trigger.get("source")) or trigger.get("source") is None)
                 and (existing.get("auth") is None or trigger.get("auth") in (None, existing.get("auth")))
             ):
                 # A permission and an event for the same source describe one trigger; events

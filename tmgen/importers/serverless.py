@@ -43,6 +43,11 @@ class Variables:
         self.assumed: list[tuple[PathT, str]] = []
         self.files: dict[Path, Any] = {}
         self.docs: list[Document] = []
+        self._doc_of: dict[Path, Document] = {}
+        # where a ${file(...)} put a mapping or list of another file into the service: the
+        # path in the service, the file and the key path read from it
+        self._mounts: dict[tuple[PathT, Path, tuple[str, ...]], None] = {}
+        self._grafted = 0
         self._depth = 0
         self._stack: set[str] = set()
         self._budget = 20_000  # expansions per service: variables that refer to each other stop here
@@ -197,6 +202,24 @@ class Variables:
             self._depth -= 1
             self._stack.discard(dotted)
 
+    def graft(self) -> None:
+        """Locates what ${file(...)} variables brought into the service in the files they
+        came from (a function of functions.yml points into functions.yml), where the service
+        file itself has no location for it."""
+        own_keys, own_values = set(self.doc.keys), set(self.doc.values)
+        for at, target, key in sorted(self._mounts, key=lambda m: len(m[0])):
+            doc = self._doc_of[target]
+            for source, mine, table in ((doc.keys, own_keys, self.doc.keys), (doc.values, own_values, self.doc.values)):
+                for known, loc in source.items():
+                    if self._grafted > 200_000:  # a file used in very many places: the rest keeps the use site
+                        return
+                    if known[: len(key)] == key:
+                        there = at + known[len(key) :]
+                        if there not in mine:
+                            table[there] = loc
+                            self._grafted += 1
+        self._mounts.clear()
+
     def _file(self, alt: str, path: PathT) -> Any:
         m = re.fullmatch(r"file\(([^)]*)\)(?::(.*))?", alt)
         if not m:
@@ -221,6 +244,7 @@ class Variables:
                     doc = load_file(target, str(Path(self.doc.file).parent / name), tag_handler([]))
                     self.files[target] = doc.data
                     self.docs.append(doc)
+                    self._doc_of[target] = doc
                 except ModelInvalid as exc:
                     for error in exc.errors:
                         self.draft.warn(error.location, error.message, error.hint)
@@ -233,6 +257,8 @@ class Variables:
                 data = data[part]
             else:
                 return Deferred("${" + alt + "}", reason=f"{key} is not in {name}")
+        if isinstance(data, dict | list) and target in self._doc_of:
+            self._mounts[(path, target, tuple(p for p in key.split(".") if p))] = None
         marker = f"file:{target}:{key}"
         self._budget -= 1
         if marker in self._stack or self._depth > MAX_PASSES or self._budget < 0:
@@ -301,7 +327,9 @@ class ServiceImporter:
         self.provider: dict[str, Any] = {}
 
     def resolved(self, key: str) -> Any:
-        return self.vars.resolve(self.doc.data.get(key), (key,))
+        value = self.vars.resolve(self.doc.data.get(key), (key,))
+        self.vars.graft()
+        return value
 
     def notes(self, prefix: PathT, model_path: str, value: Any = None) -> None:
         self.draft.carry_notes(self.vars.assumed, prefix, model_path, value)
@@ -458,21 +486,22 @@ class ServiceImporter:
         self._environment(fn, mpath, spec, path)
         if self._get(spec, "kmsKeyArn") is not None:
             fn["kms_key"] = "customer-managed"
-        vpc = spec.get("vpc", self.provider.get("vpc"))
-        if isinstance(vpc, dict):
-            where = path + ("vpc",) if "vpc" in spec else ("provider", "vpc")
-            placed = self.cfn.place_in_vpc(
-                self._cfn_value(vpc.get("subnetIds")),
-                self._cfn_value(vpc.get("securityGroupIds")),
-                lambda *keys: self.doc.locate(
-                    where + tuple({"SubnetIds": "subnetIds"}.get(k, k) if isinstance(k, str) else k for k in keys)
-                ),
-                name,
-                fn,
-                mpath,
-            )
+        vpc = self._vpc_config(spec, path)
+        if vpc is not None and all(_listed(value) for value, _ in vpc.values()):
+            (subnets, subnets_at), (groups, groups_at) = vpc["subnetIds"], vpc["securityGroupIds"]
+            where = subnets_at[:-1]
+
+            def locate(*keys: Any) -> Location:
+                if not keys:
+                    return self.doc.locate(where)
+                at = subnets_at if keys[0] == "SubnetIds" else groups_at
+                return self.doc.locate(at + tuple(keys[1:]))
+
+            placed = self.cfn.place_in_vpc(self._cfn_value(subnets), self._cfn_value(groups), locate, name, fn, mpath)
             if placed:
-                self.notes(where, f"{mpath}.vpc")
+                self.notes(subnets_at[:-1], f"{mpath}.vpc")
+                if groups_at[:-1] != subnets_at[:-1]:
+                    self.notes(groups_at[:-1], f"{mpath}.vpc")
         tracing = self._get(spec, "tracing")
         lambda_tracing = tracing.get("lambda") if isinstance(tracing, dict) else tracing
         if lambda_tracing in (True, "Active", "true"):
@@ -511,6 +540,24 @@ class ServiceImporter:
         for i, event in enumerate(aws.as_list(spec.get("events"))):
             self._event(fname, name, event, path + ("events", i))
         return uses_shared
+
+    def _vpc_config(self, spec: dict[str, Any], path: PathT) -> dict[str, tuple[Any, PathT]] | None:
+        """The function's subnet and security group ids as the Framework computes them: each of
+        the function's `vpc` keys, unless it is empty (JavaScript-falsy), else the provider's.
+        Without both, the Framework leaves the function out of any VPC (None), and so does
+        `vpc: ~` (or false) on the function since Framework v2.63."""
+        if "vpc" in spec and spec["vpc"] in (None, False):
+            return None
+        own: dict[str, Any] = spec["vpc"] if isinstance(spec.get("vpc"), dict) else {}
+        shared: dict[str, Any] = self.provider["vpc"] if isinstance(self.provider.get("vpc"), dict) else {}
+        out: dict[str, tuple[Any, PathT]] = {}
+        for key in ("subnetIds", "securityGroupIds"):
+            value = own.get(key)
+            if value is not None and value != "" and value is not False:
+                out[key] = (value, path + ("vpc", key))
+            elif shared.get(key) not in (None, "", False):
+                out[key] = (shared[key], ("provider", "vpc", key))
+        return out if len(out) == 2 else None
 
     def _number(
         self,
@@ -679,7 +726,10 @@ class ServiceImporter:
             self.cfn._managed_policy(
                 name, self._cfn_value(arn), self.doc.locate(("provider", "iam", "role", "managedPolicies", i))
             )
-        if any(isinstance(spec.get("vpc", self.provider.get("vpc")), dict) for spec, _ in functions.values()):
+        if any(
+            (vpc := self._vpc_config(spec, path)) is not None and all(_listed(v) for v, _ in vpc.values())
+            for spec, path in functions.values()
+        ):
             self.cfn._managed_policy(
                 name, f"arn:aws:iam::aws:policy/service-role/{aws.SAM_VPC}", self.doc.locate(("provider",))
             )
@@ -869,3 +919,9 @@ def _dig(value: Any, keys: tuple[str, ...]) -> Any:
             return None
         value = value.get(k)
     return value
+
+
+def _listed(value: Any) -> bool:
+    """Whether a VPC id list names anything: an empty list is the Framework's way to opt a
+    function out of the provider's VPC."""
+    return not (isinstance(value, list) and not value)

@@ -1,0 +1,137 @@
+"""More shapes real teams write: classic CloudFormation with an ALB, Cognito triggers and a
+public function URL; Serverless v2 with REST authorizers and resources split over files;
+single-file Terraform with for_each and dynamic blocks; SAM applications; CloudFormation JSON
+with managed policies; `terraform show -json` plans and states of other shapes; CDK output.
+(Each is also imported, validated, analysed and round-tripped by test_realworld/test_roundtrip.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tmgen.importers import ImportResult, import_path
+from tmgen.schema import Workload
+
+REALWORLD = Path(__file__).parent / "fixtures" / "realworld"
+
+
+def _load(name: str) -> ImportResult:
+    result = import_path(REALWORLD / name)
+    Workload.model_validate(result.data)
+    return result
+
+
+def _actions(result: ImportResult, role: str, effect: str = "Allow") -> dict[str, list[str]]:
+    """action -> resources of a role's statements of one effect."""
+    out: dict[str, list[str]] = {}
+    for st in result.data["roles"][role].get("statements", []):
+        if st.get("effect", "Allow") == effect:
+            for action in st["actions"]:
+                out.setdefault(action, []).extend(st.get("resources", []))
+    return out
+
+
+# -- classic CloudFormation: ALB target, Cognito triggers, boundary, cross-account role, URL ------
+
+
+def test_cfn_alb_target_and_cognito_triggers() -> None:
+    r = _load("cfn-alb-cognito.yaml")
+    functions = r.data["functions"]
+    portal = functions["PortalFunction"]
+    # the target group and the ELB permission are one trigger, from the internal load balancer
+    assert portal["triggers"] == [{"type": "alb", "source": "PortalLoadBalancer"}]
+    assert r.data["resources"]["PortalLoadBalancer"] == {"type": "alb", "exposure": "private"}
+    assert portal["permissions"] == [
+        {"sid": "PortalAlbInvokePermission", "principal": "elasticloadbalancing.amazonaws.com"}
+    ]
+    assert portal["vpc"] == {"vpc": "VpcId", "subnets": ["PrivateSubnets"], "security_groups": ["PortalSecurityGroup"]}
+    assert portal["async"] == {"on_failure": "FailureQueue", "max_retries": 0}
+    assert "deploy time" in r.notes["functions.PortalFunction.environment.TABLE"]
+    signup = functions["SignupTriggerFunction"]
+    assert signup["triggers"] == [{"type": "cognito", "source": "PortalUserPool"}]
+    assert signup["permissions"][0]["principal"] == "cognito-idp.amazonaws.com"
+
+
+def test_cfn_public_function_url_and_its_permission() -> None:
+    r = _load("cfn-alb-cognito.yaml")
+    hook = r.data["functions"]["WebhookFunction"]
+    assert hook["url"] == {"auth": "NONE", "cors_origins": ["*"]}
+    assert hook["triggers"] == [{"type": "function_url", "auth": "none"}]
+    assert hook["permissions"] == [
+        {
+            "sid": "WebhookUrlPublicPermission",
+            "principal": "*",
+            "action": "lambda:InvokeFunctionUrl",
+            "function_url_auth_type": "NONE",
+        }
+    ]
+    assert hook["reserved_concurrency"] == 5
+
+
+def test_cfn_boundary_and_cross_account_human_role() -> None:
+    r = _load("cfn-alb-cognito.yaml")
+    roles = r.data["roles"]
+    execution = roles["PortalFunctionRole"]
+    assert execution["kind"] == "execution"
+    assert execution["managed_policies"] == ["AWSLambdaVPCAccessExecutionRole"]
+    boundary = execution["permission_boundary"]["statements"][0]["actions"]
+    assert "dynamodb:GetItem" in boundary and "dynamodb:PutItem" not in boundary
+    assert _actions(r, "PortalFunctionRole")["dynamodb:PutItem"] == ["table:CustomersTable"]
+    support = roles["SupportOperatorRole"]
+    assert support["kind"] == "human"
+    assert "444455556666" in support["description"]
+    assert "444455556666" in r.notes["roles.SupportOperatorRole.kind"]
+    assert "lambda:UpdateFunctionConfiguration" in _actions(r, "SupportOperatorRole")
+
+
+# -- Serverless v2: iamRoleStatements, REST authorizers, resources as files, VPC overrides ---------
+
+
+def test_sls_v2_rest_auth_and_environment() -> None:
+    r = _load("sls-accounts")
+    functions = r.data["functions"]
+    assert set(functions) == {"getAccount", "partnerSync", "auditWriter", "publicStatus", "healthCheck"}
+    assert functions["getAccount"]["triggers"] == [
+        {"type": "api_gateway", "source": "ApiGatewayRestApi", "auth": "cognito"}
+    ]
+    assert functions["partnerSync"]["triggers"][0]["auth"] == "api_key"  # private: true
+    assert functions["publicStatus"]["triggers"][0]["auth"] == "none"
+    assert r.data["resources"]["ApiGatewayRestApi"]["exposure"] == "public"
+    env = functions["getAccount"]["environment"]
+    assert env == {"STAGE": "dev", "LOG_LEVEL": "debug", "ACCOUNTS_TABLE": "accounts-dev", "CACHE_TTL": "60"}
+    assert functions["partnerSync"]["environment"]["LOG_LEVEL"] == "info"
+    assert all(fn["tracing"] is True for fn in functions.values())
+
+
+def test_sls_v2_vpc_provider_overrides_and_opt_outs() -> None:
+    r = _load("sls-accounts")
+    functions = r.data["functions"]
+    assert functions["getAccount"]["vpc"]["subnets"] == ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"]
+    assert functions["getAccount"]["vpc"]["security_groups"] == ["sg-0aaa1111bbbb2222c"]
+    audit = functions["auditWriter"]["vpc"]
+    assert audit["subnets"] == ["subnet-0a1b2c3d4e5f60003"] and audit["security_groups"] == ["sg-0ddd3333eeee4444f"]
+    assert "vpc" not in functions["publicStatus"]  # vpc: ~
+    assert "vpc" not in functions["healthCheck"]  # empty id lists
+    assert not r.warnings
+
+
+def test_sls_v2_iam_destinations_and_resource_files() -> None:
+    r = _load("sls-accounts")
+    role = "IamRoleLambdaExecution"
+    allowed = _actions(r, role)
+    assert allowed["dynamodb:DeleteItem"] == ["table:AccountsTable"]
+    assert allowed["sqs:SendMessage"] == ["queue:AuditDlq"]
+    assert _actions(r, role, "Deny") == {"dynamodb:DeleteTable": ["*"]}
+    assert "AWSLambdaVPCAccessExecutionRole" in r.data["roles"][role]["managed_policies"]
+    audit = r.data["functions"]["auditWriter"]
+    assert audit["async"] == {"on_failure": "AuditDlq"}
+    assert audit["triggers"] == [{"type": "sns", "source": "AuditTopic"}]
+    assert set(r.data["resources"]) == {"AccountsTable", "AuditTopic", "AuditDlq", "ApiGatewayRestApi"}
+    # the resources read through ${file(...)} are located in their own files
+    assert r.locations["resources.AuditDlq"].file.endswith("messaging.yml")
+
+
+def test_sls_functions_from_a_file_are_located_in_it() -> None:
+    r = _load("sls-shop")
+    loc = r.locations["functions.getProduct"]
+    assert loc.file.endswith("functions.yml") and loc.line > 1
+    assert r.locations["functions.getProduct.triggers[0]"].file.endswith("functions.yml")
