@@ -14,7 +14,7 @@ from tmgen.iam import CODE_CHANGE_ACTIONS, RolePolicy
 from tmgen.knowledge import Knowledge
 from tmgen.lifecycle import RuntimeStatus
 from tmgen.responsibility import Matrix
-from tmgen.schema import Function, Permission, Workload
+from tmgen.schema import Function, Permission, Trigger, Workload
 from tmgen.validate import ARN_ACCOUNT, SERVICE_PRINCIPAL
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -65,6 +65,12 @@ class RuleContext:
         for name, fn in w.functions.items():
             if fn.role:
                 self.role_users.setdefault(fn.role, []).append(name)
+        # Function -> (calling function, index of the call): a call is an invocation too.
+        self.callers: dict[str, list[tuple[str, int]]] = {}
+        for name, fn in w.functions.items():
+            for j, call in enumerate(fn.calls):
+                if call.function:
+                    self.callers.setdefault(call.function, []).append((name, j))
         self.untrusted: dict[str, list[dict[str, Any]]] = {n: self._untrusted(n, f) for n, f in w.functions.items()}
         self.data_level: dict[str, str | None] = {n: self._data_level(f) for n, f in w.functions.items()}
         self.modifiers: dict[str, list[tuple[str, list[str]]]] = {}
@@ -155,9 +161,26 @@ class RuleContext:
                 and t.type in ("api_gateway", "http_api", "alb", "function_url")
             ):
                 out.append({"via": f"{t.type} trigger from public {t.source} with no auth", "element": el})
-            elif self.is_external_account(t.account) or (src is not None and self.is_external_account(src.account)):
+            elif self.is_external_account(self.trigger_account(t)):
                 out.append({"via": f"{t.type} trigger from an external account", "element": el})
+        for caller, j in self.callers.get(name, []):
+            account = w.account_of(w.functions[caller])
+            if self.is_external_account(account):
+                out.append(
+                    {
+                        "via": f"call from function {caller} of external account {account}",
+                        "element": f"functions.{caller}.calls[{j}]",
+                    }
+                )
         return out
+
+    def trigger_account(self, t: Trigger) -> str | None:
+        """The account a trigger's events come from: its `account`, else its source's (as
+        written; None when neither names one)."""
+        if t.account:
+            return t.account
+        src = self.workload.resources.get(t.source) if t.source else None
+        return src.account if src is not None else None
 
     def _data_level(self, fn: Function) -> str | None:
         levels = [self.workload.workload.data_classification, fn.data]

@@ -290,10 +290,21 @@ def cross_account_without_guardrail(ctx: RuleContext) -> Iterator[Hit]:
                     {"principal": p.principal, "action": p.action, "external_account": external},
                 )
         for j, t in enumerate(fn.triggers):
-            src = w.resources.get(t.source) if t.source else None
-            account = t.account or (src.account if src is not None else None)
+            account = ctx.trigger_account(t)
             if ctx.is_external_account(account):
                 yield Hit(f"{base}.triggers[{j}]", {"trigger": t.type, "source": t.source, "account": account})
+        # A function of an external account that calls this one invokes it across the boundary
+        # (its resource policy must grant that account, even when the model lists no permission).
+        calls = [
+            (f"functions.{caller}.calls[{j}]", w.account_of(w.functions[caller]))
+            for caller, j in ctx.callers.get(name, [])
+            if ctx.is_external_account(w.account_of(w.functions[caller]))
+        ]
+        if calls:
+            yield Hit(
+                base,
+                {"calls": [c for c, _ in calls], "external_accounts": list(dict.fromkeys(a for _, a in calls))},
+            )
 
 
 @rule("IAM-015")
@@ -389,6 +400,15 @@ def _other_account_sources(ctx: RuleContext, name: str, fn: Function) -> list[di
         if ref and _account_name(ctx, ref) != home:
             out.append(
                 {"via": f"{t.type} trigger from account {_account_name(ctx, ref)}", "element": f"{base}.triggers[{j}]"}
+            )
+    for caller, j in ctx.callers.get(name, []):
+        account = w.account_of(w.functions[caller])
+        if account != home:
+            out.append(
+                {
+                    "via": f"call from function {caller} of account {account}",
+                    "element": f"functions.{caller}.calls[{j}]",
+                }
             )
     return out
 
