@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
-from tmgen.lifecycle import UPDATE_BLOCKED
+from tmgen.lifecycle import UPDATE_BLOCKED, RuntimeStatus
 from tmgen.rules import Hit, rule
 from tmgen.rules.context import RuleContext
 
@@ -17,11 +18,17 @@ def _date(value: object) -> str | None:
     return str(value) if value else None
 
 
+def _deprecated(st: RuntimeStatus, as_of: dt.date) -> bool:
+    """On or after the runtime's deprecation date. A few old runtimes had creation blocked
+    before their deprecation date (nodejs8.10): that alone does not make them deprecated."""
+    return st.runtime is not None and st.runtime.deprecation is not None and as_of >= st.runtime.deprecation
+
+
 @rule("RT-001")
 def runtime_past_deprecation(ctx: RuleContext) -> Iterator[Hit]:
     for name, fn in ctx.workload.functions.items():
         st = ctx.status(name)
-        if fn.package != "zip" or not st.past_deprecation or st.runtime is None:
+        if fn.package != "zip" or not _deprecated(st, ctx.as_of) or st.runtime is None:
             continue
         rt = st.runtime
         yield Hit(
@@ -42,7 +49,7 @@ def runtime_past_deprecation(ctx: RuleContext) -> Iterator[Hit]:
 def runtime_deprecation_soon(ctx: RuleContext) -> Iterator[Hit]:
     for name, fn in ctx.workload.functions.items():
         st = ctx.status(name)
-        if fn.package != "zip" or st.runtime is None or st.past_deprecation:
+        if fn.package != "zip" or st.runtime is None or _deprecated(st, ctx.as_of):
             continue
         days = st.days_to_deprecation
         # On the deprecation day itself the runtime is already deprecated (RT-001's case).
