@@ -12,8 +12,9 @@ from tmgen.schema import EnvSecret
 
 # Lambda's maximum timeout: a caller that can hold an invocation this long multiplies cost.
 MAX_TIMEOUT_S = 900
-# Triggers whose events Lambda invokes asynchronously (threats.md, CFG-004).
-ASYNC_TRIGGERS = ("s3", "sns", "eventbridge", "schedule")
+# Triggers whose events Lambda invokes asynchronously (threats.md, CFG-004): those it names,
+# and CloudWatch Logs subscriptions and IoT rules, which AWS invokes asynchronously as well.
+ASYNC_TRIGGERS = ("s3", "sns", "eventbridge", "schedule", "cloudwatch_logs", "iot")
 # Both return the environment variables: GetFunction's response carries the configuration.
 CONFIG_READ_ACTIONS = ("lambda:GetFunctionConfiguration", "lambda:GetFunction")
 
