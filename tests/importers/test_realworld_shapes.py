@@ -135,3 +135,99 @@ def test_sls_functions_from_a_file_are_located_in_it() -> None:
     loc = r.locations["functions.getProduct"]
     assert loc.file.endswith("functions.yml") and loc.line > 1
     assert r.locations["functions.getProduct.triggers[0]"].file.endswith("functions.yml")
+
+
+# -- single-file Terraform: for_each over a map, dynamic blocks, URL, layer sharing, routes -------
+
+
+def test_tf_for_each_map_gives_one_function_per_key() -> None:
+    r = _load("tf-edge")
+    functions = r.data["functions"]
+    assert set(functions) == {"fn-ingest", "fn-report", "hook"}
+    ingest, report = functions["fn-ingest"], functions["fn-report"]
+    assert (ingest["memory"], ingest["timeout"]) == (512, 30)  # each.value.memory / .timeout
+    assert (report["memory"], report["timeout"]) == (1024, 120)
+    assert ingest["environment"] == {"ENV": "prod", "LOG_LEVEL": "info", "FUNCTION": "ingest"}
+    assert ingest["role"] == "fn-ingest" and report["role"] == "fn-report"  # aws_iam_role.fn[each.key]
+    assert r.data["roles"]["fn-report"]["managed_policies"] == ["AWSLambdaVPCAccessExecutionRole"]
+    # dynamic vpc_config and tracing_config blocks
+    assert ingest["vpc"] == {"vpc": "main", "subnets": ["app_a", "app_b"], "security_groups": ["lambda"]}
+    assert ingest["tracing"] is True and ingest["layers"] == ["common"]
+    # a permission on aws_lambda_function.fn["ingest"] lands on that instance, named by its statement_id
+    assert ingest["permissions"] == [{"sid": "AllowPartnerInvoke", "principal": "777788889999"}]
+    assert "permissions" not in report
+    assert not [n for n in r.notes if n.startswith("functions.fn-")]
+
+
+def test_tf_public_url_and_public_layer() -> None:
+    r = _load("tf-edge")
+    hook = r.data["functions"]["hook"]
+    assert hook["url"] == {"auth": "NONE", "cors_origins": ["https://partner.example.com"]}
+    assert hook["permissions"] == [
+        {
+            "sid": "FunctionURLAllowPublicAccess",
+            "principal": "*",
+            "action": "lambda:InvokeFunctionUrl",
+            "function_url_auth_type": "NONE",
+        }
+    ]
+    assert hook["reserved_concurrency"] == 10 and "vpc" not in hook
+    assert r.data["layers"]["common"] == {"publisher": "self", "shared_with": ["*"]}
+
+
+def test_tf_routes_and_security_groups() -> None:
+    r = _load("tf-edge")
+    vpc = r.data["vpcs"]["main"]
+    assert {n: s["route"] for n, s in vpc["subnets"].items()} == {"public": "igw", "app_a": "nat", "app_b": "nat"}
+    assert vpc["subnets"]["app_b"]["az"] == "eu-west-1b"
+    lam, db = vpc["security_groups"]["lambda"], vpc["security_groups"]["db"]
+    assert lam["egress"] == [
+        {"to": "0.0.0.0/0", "ports": "443", "protocol": "tcp"},
+        {"to": "sg:db", "ports": "5432", "protocol": "tcp"},
+    ]
+    assert {"from": "sg:lambda", "ports": "5432", "protocol": "tcp"} in db["ingress"]
+    assert db["ingress"][0]["from"] == "10.99.0.0/16"
+    assert db["egress"] == []  # Terraform drops the default egress rule
+
+
+def test_tf_count_splat_and_many_instances(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        """variable "azs" {
+  default = ["eu-west-1a", "eu-west-1b"]
+}
+resource "aws_vpc" "v" {
+  cidr_block = "10.40.0.0/16"
+}
+resource "aws_subnet" "private" {
+  count             = length(var.azs)
+  vpc_id            = aws_vpc.v.id
+  availability_zone = var.azs[count.index]
+  cidr_block        = cidrsubnet("10.40.0.0/16", 4, count.index)
+}
+resource "aws_security_group" "sg" {
+  vpc_id = aws_vpc.v.id
+}
+resource "aws_iam_role" "r" {
+  assume_role_policy = "{}"
+}
+resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = aws_iam_role.r.arn
+  runtime       = "python3.12"
+  vpc_config {
+    subnet_ids         = aws_subnet.private[*].id
+    security_group_ids = [aws_security_group.sg.id]
+  }
+}
+resource "aws_sqs_queue" "shard" {
+  count = 100
+}
+"""
+    )
+    r = import_path(tmp_path)
+    Workload.model_validate(r.data)
+    subnets = r.data["vpcs"]["v"]["subnets"]
+    assert subnets["private-0"]["cidr"] == "10.40.0.0/20" and subnets["private-1"]["cidr"] == "10.40.16.0/20"
+    assert subnets["private-1"]["az"] == "eu-west-1b"
+    assert r.data["functions"]["f"]["vpc"]["subnets"] == ["private-0", "private-1"]  # the splat: every instance
+    assert r.notes["resources.shard"] == "declared with count or for_each: one entry stands for its 100 instances"

@@ -23,8 +23,10 @@ def test_network_from_hcl(imported) -> None:  # type: ignore[no-untyped-def]
     vpc = r.data["vpcs"]["main"]
     assert vpc["cidr"] == "10.30.0.0/16"
     assert vpc["subnets"]["public"]["route"] == "igw"  # inline route block to the internet gateway
-    assert vpc["subnets"]["private"]["route"] == "nat"  # aws_route to the NAT gateway
-    assert "count" in r.notes["vpcs.main.subnets.private"]
+    # count = 2: one subnet per instance, with count.index evaluated in cidrsubnet() and element()
+    assert vpc["subnets"]["private-0"] == {"az": "eu-west-1b", "cidr": "10.30.1.0/24", "route": "nat"}
+    assert vpc["subnets"]["private-1"] == {"az": "eu-west-1c", "cidr": "10.30.2.0/24", "route": "isolated"}
+    assert "private" not in vpc["subnets"]
     # Terraform drops the default egress rule: only the separate rule remains
     assert vpc["security_groups"]["lambda"]["egress"] == [{"to": "0.0.0.0/0", "ports": "443", "protocol": "tcp"}]
     assert vpc["security_groups"]["open"]["ingress"] == [{"from": "sg:lambda", "ports": "5432", "protocol": "tcp"}]
@@ -35,7 +37,7 @@ def test_function_from_hcl(imported) -> None:  # type: ignore[no-untyped-def]
     r = imported("tfdir")
     fn = r.data["functions"]["invoice"]
     assert (fn["runtime"], fn["architecture"], fn["memory"], fn["timeout"]) == ("python3.9", "arm64", 256, 20)
-    assert fn["vpc"] == {"vpc": "main", "subnets": ["private", "extra_subnet"], "security_groups": ["lambda"]}
+    assert fn["vpc"] == {"vpc": "main", "subnets": ["private-0", "extra_subnet"], "security_groups": ["lambda"]}
     assert "not declared" in r.notes["vpcs.main.subnets.extra_subnet"]
     assert fn["environment"]["SECRET_KEY"] == "sk_live_abcdef"
     assert (
@@ -212,7 +214,7 @@ resource "aws_sns_topic" "unknown" {
     assert "managed_policies" not in r.data["roles"]["fn"]
     assert _warnings(r, "is not created") == [13, 23, 28, 33]
     assert "count = local.admin ? 1 : 0 gives no instance" in r.warnings[0].message
-    assert r.notes["resources.per_zone"] == "declared with count or for_each: one entry stands for its 3 instances"
+    assert set(r.data["resources"]) >= {"per_zone-0", "per_zone-1", "per_zone-2"}  # one entry per instance
     assert "instances are assumed" in r.notes["resources.unknown"]
 
 

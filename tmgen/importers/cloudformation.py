@@ -1529,7 +1529,8 @@ class TemplateImporter:
         elif principal is None:
             self.draft.warn(self.loc(lid, "Principal"), f"{lid} has no principal tmgen can read; skipped")
             return
-        perm: dict[str, Any] = {"sid": lid, "principal": principal}
+        sid = p.get("StatementId")  # Terraform's statement_id
+        perm: dict[str, Any] = {"sid": sid if isinstance(sid, str) and sid else lid, "principal": principal}
         action = p.get("Action")
         if isinstance(action, str) and action != "lambda:InvokeFunction":
             perm["action"] = action

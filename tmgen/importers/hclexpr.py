@@ -419,6 +419,8 @@ class _Parser:
         ):
             rest = iter(args[1:])
             return re.sub(r"%[sd]", lambda _m: _text(next(rest, "")), args[0])
+        if name == "cidrsubnet" and len(args) == 3 and isinstance(args[0], str):
+            return _cidrsubnet(args[0], int(_number(args[1])), int(_number(args[2])))
         if name in ("lower", "upper") and len(args) == 1 and isinstance(args[0], str):
             return args[0].lower() if name == "lower" else args[0].upper()
         raise Unknown(f"the function {name}()")
@@ -426,3 +428,19 @@ class _Parser:
 
 def _unescape(text: str) -> str:
     return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), text)
+
+
+def _cidrsubnet(prefix: str, newbits: int, netnum: int) -> str:
+    """Terraform's cidrsubnet(): the netnum-th block of prefix extended by newbits bits."""
+    import ipaddress
+
+    try:
+        network = ipaddress.ip_network(prefix, strict=False)
+        new_prefix = network.prefixlen + newbits
+        if newbits < 0 or new_prefix > network.max_prefixlen or not 0 <= netnum < 2**newbits:
+            raise Unknown("cidrsubnet() out of range")
+        size = 2 ** (network.max_prefixlen - new_prefix)
+        start = int(network.network_address) + netnum * size
+        return str(ipaddress.ip_network((start, new_prefix)))
+    except ValueError:
+        raise Unknown("cidrsubnet() of an invalid prefix") from None

@@ -20,6 +20,7 @@ from tmgen.load import Document, load_text, read_text
 
 MAX_FILES = 500
 MAX_MODULE_DEPTH = 5
+MAX_INSTANCES = 64  # count / for_each expanded into one entry per instance up to this many
 REFERENCE = re.compile(r"^((?:module\.[\w-]+(?:\[[^\]]*\])?\.)*)(aws_[\w]+)\.([\w-]+)(\[[^\]]*\])?(?:\.([\w.]+))?$")
 
 # Terraform type -> CloudFormation type, for the resources that map one to one.
@@ -94,7 +95,7 @@ RESOURCE_TYPES: dict[str, tuple[str, dict[str, str | None]]] = {
             "source_account": "SourceAccount",
             "principal_org_id": "PrincipalOrgID",
             "function_url_auth_type": "FunctionUrlAuthType",
-            "statement_id": None,
+            "statement_id": "StatementId",  # not a CloudFormation property: the model's sid
         },
     ),
     "aws_lambda_event_source_mapping": (
@@ -229,6 +230,7 @@ class TfResource:
         self.values = values
         self.loc = loc
         self.count = count
+        self.each: dict[str, Any] | None = None  # an expanded instance: each.key/each.value or count.index
 
 
 def import_terraform(path: Path) -> ImportResult:
@@ -680,6 +682,8 @@ class Translator:
         self.evaluator = Evaluator(
             variables, local_values, functions={"file": self._file, "templatefile": self._templatefile}
         )
+        self.base_evaluator = self.evaluator
+        self.expanded: dict[str, list[str]] = {}  # address -> the addresses of its instances
         self.current: TfResource | None = None  # the resource being translated, for warnings
         self.skipped: dict[str, str] = {}  # address -> why it has no instance
         self.instances: dict[str, int | None] = {}  # address -> instances (None: unknown)
@@ -718,7 +722,7 @@ class Translator:
         return self.value(v)
 
     def term(self, expr: str) -> Any:
-        if expr.startswith("var."):
+        if expr.startswith("var.") and re.fullmatch(r"[\w-]+", expr[4:]):
             name = expr[4:]
             if name not in self.variables:
                 return Deferred("${" + expr + "}", parameter=name, reason=f"variable {name} is not declared")
@@ -754,11 +758,15 @@ class Translator:
                 return self.value(parsed)
             except Exception:  # an expression python-hcl2 cannot read
                 return Deferred("${" + expr + "}", reason="a jsonencode() tmgen cannot read")
-        m = REFERENCE.match(expr)
+        m = REFERENCE.match(re.sub(r"\.\*(?=\.|$)", "[*]", expr))  # the legacy splat x.*.id
         if m:
-            modules, rtype, name, _index, attr = m.groups()
+            modules, rtype, name, index, attr = m.groups()
             address = f"{modules}{rtype}.{name}"
-            target = self.by_address.get(address)
+            instances = self.expanded.get(address)
+            if index == "[*]" and instances and address not in self.skipped:
+                # a splat over expanded instances: one reference per instance
+                return [self.term(f"{inst}.{attr}" if attr else inst) for inst in instances]
+            target = self.by_address.get(self._instance(address, index) or address) or self.by_address.get(address)
             if address in self.skipped:
                 return Deferred("${" + expr + "}", parameter=name, reason=f"{address} {self.skipped[address]}")
             if target is not None:
@@ -789,6 +797,18 @@ class Translator:
             return self.evaluator.evaluate(expr)
         except Unknown as exc:
             return Deferred("${" + expr + "}", reason=f"a Terraform expression tmgen does not evaluate ({exc})")
+
+    def _instance(self, address: str, index: str | None) -> str | None:
+        """The address of one instance (`aws_x.y["k"]`, `aws_x.y[0]`) when its index evaluates."""
+        if not index or index == "[*]":
+            return None
+        try:
+            key = self.evaluator.evaluate(index[1:-1])
+        except Unknown:
+            return None
+        if isinstance(key, bool) or not isinstance(key, str | int | float):
+            return None
+        return f"{address}[{json.dumps(key) if isinstance(key, str) else int(key)}]"
 
     def _merge(self, expr: str) -> Any:
         """merge(a, b, ...) of maps: each argument evaluated, or translated when it is a literal
@@ -877,19 +897,30 @@ class Translator:
     def run(self) -> None:
         if self.concrete:
             self._index_physical()
+        expanded: list[TfResource] = []
         for res in self.resources:
             self.display[lid_of(res.address)] = res.name
             if res.count:
-                self._count(res)
-        self.resources = [r for r in self.resources if r.address not in self.skipped]
+                expanded += self._count(res)
+            else:
+                expanded.append(res)
+        self.resources = [r for r in expanded if r.address not in self.skipped]
+        for res in self.resources:
+            if res.each is not None and res.address.endswith("]"):
+                self.by_address[res.address] = res
+                base = res.address.rsplit("[", 1)[0]
+                self.by_address[base] = self.by_address.get(base) if base in self.expanded else res
+                self.expanded.setdefault(base, []).append(res.address)
         # Rules, attachments and notifications merge into resources translated before them.
         for res in sorted(self.resources, key=lambda r: r.type in MERGING):
             self.current = res
+            self.evaluator = self.base_evaluator.bound(res.each) if res.each else self.base_evaluator
             try:
                 self._translate(res)
             except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
                 self.draft.warn(res.loc, f"could not read {res.address}: {exc.__class__.__name__} {exc}; skipped")
         self.current = None
+        self.evaluator = self.base_evaluator
         importer = TemplateImporter(
             self.draft, self.doc, Path(self.draft.source), display=self.display, word="variable"
         )
@@ -925,24 +956,42 @@ class Translator:
         hit = self.draft.index.get(lid)
         return f"{hit[0]}.{hit[1]}" if hit else None
 
-    def _count(self, res: TfResource) -> None:
-        """How many instances count or for_each gives, from literals, defaults and locals;
-        a resource with none is left out (with a warning)."""
+    def _count(self, res: TfResource) -> list[TfResource]:
+        """The instances count or for_each gives, from literals, defaults and locals: one
+        resource per instance (`aws_x.y["key"]`, named `y-key`), or the resource itself standing
+        for all of them when they can't be told apart; none, with a warning, when it has none."""
         key = "count" if "count" in res.values else "for_each"
         raw = res.values.get(key)
         try:
             value = self.evaluator.value(raw)
         except Unknown:
             self.instances[res.address] = None
-            return
+            return [res]
+        pairs: list[tuple[Any, Any]] | None = None
         if key == "count":
             try:
                 n: int | None = int(value) if not isinstance(value, bool) else None
             except (TypeError, ValueError):
                 n = None
-        else:
-            n = len(value) if isinstance(value, dict | list) else None
+            if n is not None:
+                pairs = [(i, i) for i in range(n)]
+        elif isinstance(value, dict):
+            pairs = sorted(value.items(), key=lambda kv: str(kv[0]))  # Terraform orders keys lexically
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            pairs = [(v, v) for v in sorted(set(value))]  # a set of strings: each.key is each.value
+        n = len(pairs) if pairs is not None else (len(value) if isinstance(value, list) else None)
         self.instances[res.address] = n
+        if key == "count" and n == 1:
+            res.each = {"count": {"index": 0}}
+        if pairs and (key == "for_each" or n and n > 1) and n is not None and n <= MAX_INSTANCES:
+            out = []
+            for k, v in pairs:
+                index = json.dumps(str(k)) if key == "for_each" else str(k)
+                inst = TfResource(f"{res.address}[{index}]", res.type, f"{res.name}-{k}", res.values, res.loc)
+                inst.each = {"each": {"key": str(k), "value": v}} if key == "for_each" else {"count": {"index": k}}
+                self.display[lid_of(inst.address)] = safe_name(inst.name)
+                out.append(inst)
+            return out
         if n == 0:
             shown = raw[2:-1] if isinstance(raw, str) and raw.startswith("${") and raw.endswith("}") else raw
             why = f"{key} = {json.dumps(shown) if not isinstance(shown, str) else shown}"
@@ -951,6 +1000,7 @@ class Translator:
                 res.loc,
                 f"{res.address} is not created: {why} gives no instance with the variables' defaults; skipped",
             )
+        return [res]
 
     def block(self, res: TfResource, name: str) -> Any:
         """A nested block, static or `dynamic` (its content, when for_each gives an instance)."""
