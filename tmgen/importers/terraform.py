@@ -909,7 +909,8 @@ class Translator:
             if res.each is not None and res.address.endswith("]"):
                 self.by_address[res.address] = res
                 base = res.address.rsplit("[", 1)[0]
-                self.by_address[base] = self.by_address.get(base) if base in self.expanded else res
+                if base not in self.expanded:
+                    self.by_address[base] = res  # an unindexed reference: the first instance
                 self.expanded.setdefault(base, []).append(res.address)
         # Rules, attachments and notifications merge into resources translated before them.
         for res in sorted(self.resources, key=lambda r: r.type in MERGING):
