@@ -18,8 +18,9 @@ AWS_SERVICE_TYPES = (
     "eventbridge",
     "stepfunctions",
 )
-# Secret stores whose run-time reads go through a VPC endpoint of the same name.
-SECRET_STORE_SERVICES = ("secretsmanager", "ssm")
+# Secret stores whose run-time reads go through a VPC endpoint of the same name (a `kms` one
+# is a ciphertext decrypted with kms:Decrypt at run time).
+SECRET_STORE_SERVICES = ("secretsmanager", "ssm", "kms")
 # Endpoint keys are service names; AWS spells some differently from the resource types
 # (com.amazonaws.REGION.events, .states, .kinesis-streams).
 ENDPOINT_ALIASES = {"events": "eventbridge", "states": "stepfunctions", "kinesis-streams": "kinesis"}
