@@ -231,3 +231,31 @@ resource "aws_sqs_queue" "shard" {
     assert subnets["private-1"]["az"] == "eu-west-1b"
     assert r.data["functions"]["f"]["vpc"]["subnets"] == ["private-0", "private-1"]  # the splat: every instance
     assert r.notes["resources.shard"] == "declared with count or for_each: one entry stands for its 100 instances"
+
+
+# -- SAM: applications (local and SAR), aliases, SnapStart, runtime management, concurrency --------
+
+
+def test_sam_applications_local_followed_remote_warned() -> None:
+    r = _load("sam-apps")
+    functions = r.data["functions"]
+    assert set(functions) == {"QuotesFunction", "NotifierApp-NotifyFunction", "LegacyExportFunction"}
+    assert functions["NotifierApp-NotifyFunction"]["triggers"] == [{"type": "sns", "source": "NotifierApp-Topic"}]
+    # the policy template names the nested app's topic by its physical name: the same entry
+    assert _actions(r, "QuotesFunctionRole")["sns:Publish"] == ["topic:NotifierApp-Topic"]
+    assert "quotes-notifications-prod" not in r.data["resources"]
+    (warning,) = r.warnings
+    assert "SecretsRotatorApp" in warning.message and warning.location.line == 87
+
+
+def test_sam_function_settings_without_model_fields_are_noted() -> None:
+    r = _load("sam-apps")
+    quotes = r.data["functions"]["QuotesFunction"]
+    assert (quotes["architecture"], quotes["memory"], quotes["ephemeral_storage"]) == ("arm64", 2048, 2048)
+    assert quotes["triggers"] == [{"type": "http_api", "source": "ServerlessHttpApi", "auth": "none"}]
+    assert "Manual" in r.notes["functions.QuotesFunction.runtime"]
+    assert "SnapStart" in r.notes["functions.QuotesFunction"]
+    assert "5 provisioned concurrent executions on alias live" in r.notes["functions.QuotesFunction"]
+    legacy = r.data["functions"]["LegacyExportFunction"]
+    assert legacy["reserved_concurrency"] == 0
+    assert "never runs" in r.notes["functions.LegacyExportFunction.reserved_concurrency"]

@@ -99,6 +99,8 @@ def import_path(path: str | Path, fmt: str | None = None) -> ImportResult:
     if fmt in ("sam", "cloudformation"):
         from tmgen.importers.cloudformation import import_template
 
+        if p.is_dir():  # a SAM project: its template.yaml (or .yml, .json)
+            p = next((p / n for n in ("template.yaml", "template.yml", "template.json") if (p / n).is_file()), p)
         return import_template(p, fmt)
     if fmt == "serverless":
         from tmgen.importers.serverless import import_serverless

@@ -319,7 +319,7 @@ class TemplateImporter:
         self.globals = self.template.get("Globals") if isinstance(self.template.get("Globals"), dict) else {}
         self._props: dict[str, dict[str, Any]] = {}
         self._origin: dict[str, dict[str, PathT]] = {}
-        self.physical: dict[str, tuple[str, str]] = {}
+        self.physical: dict[str, tuple[str, str]] = draft.physical
         # key (see abs) -> (vpc, name); shared with nested stacks, whose outputs refer to them
         self.subnets: dict[str, tuple[str, str]] = draft.subnets
         self.groups: dict[str, tuple[str, str]] = draft.groups
@@ -1033,6 +1033,7 @@ class TemplateImporter:
             self._int(lid, (key,), fn, field, lo, hi)
         if isinstance(p.get("EphemeralStorage"), dict):
             self._int(lid, ("EphemeralStorage", "Size"), fn, "ephemeral_storage", 512, 10240)
+        self._unmodelled_settings(p, fn, path)
         self._environment(lid, fn, path)
         if p.get("KmsKeyArn") is not None:
             fn["kms_key"] = "customer-managed"
@@ -1086,6 +1087,33 @@ class TemplateImporter:
         url = p.get("FunctionUrlConfig") if sam else None
         if isinstance(url, dict):
             self._function_url(name, url, self.loc(lid, "FunctionUrlConfig"), implicit_permission=True)
+
+    def _unmodelled_settings(self, p: dict[str, Any], fn: dict[str, Any], path: str) -> None:
+        """Settings the model has no field for but a reviewer should know of, as notes."""
+        if fn.get("reserved_concurrency") == 0:
+            self.draft.note(f"{path}.reserved_concurrency", "0: every invocation is throttled; the function never runs")
+        runtime = _mapping(p.get("RuntimeManagementConfig"))
+        mode = runtime.get("UpdateRuntimeOn")
+        if mode == "Manual" and "runtime" in fn:
+            self.draft.note(
+                f"{path}.runtime",
+                "runtime updates are Manual: pinned to one runtime version, which gets no security patches "
+                "until someone changes it",
+            )
+        elif mode == "FunctionUpdate" and "runtime" in fn:
+            self.draft.note(f"{path}.runtime", "runtime patches are applied only when the function is deployed")
+        snap = _mapping(p.get("SnapStart")).get("ApplyOn")
+        if snap == "PublishedVersions":
+            self.draft.note(
+                path,
+                "SnapStart: environments resume from one snapshot, so whatever the init code made unique "
+                "(random seeds, tokens, connections) is shared by all of them",
+            )
+        provisioned = _mapping(p.get("ProvisionedConcurrencyConfig")).get("ProvisionedConcurrentExecutions")
+        if provisioned is not None:
+            alias = p.get("AutoPublishAlias")
+            where = f" on alias {alias}" if isinstance(alias, str) else ""
+            self.draft.note(path, f"{provisioned} provisioned concurrent executions{where} (not in the model)")
 
     def _int(self, lid: str, keys: tuple[str, ...], fn: dict[str, Any], field: str, lo: int, hi: int) -> None:
         value: Any = self.props(lid)

@@ -57,6 +57,8 @@ class Draft:
         # Subnets and security groups of templates (nested stacks share them): key -> (vpc, name)
         self.subnets: dict[str, tuple[str, str]] = {}
         self.groups: dict[str, tuple[str, str]] = {}
+        # physical name -> (collection, entry), shared by nested stacks: names are account-wide
+        self.physical: dict[str, tuple[str, str]] = {}
 
     # -- recording ----------------------------------------------------------------------
     def warn(self, loc: Location | None, message: str, hint: str = "", path: str = "") -> None:
