@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from tmgen.iam import ENI_ACTION, FUNCTION_MODIFY_ACTIONS, RolePolicy, pattern_covers
 from tmgen.rules import Hit, rule
-from tmgen.rules.context import RuleContext, permission_is_public, source_arn_narrows
+from tmgen.rules.context import RuleContext, condition_narrows, permission_is_public, source_arn_narrows
 from tmgen.schema import Function, Permission
 from tmgen.validate import ARN_ACCOUNT, SERVICE_PRINCIPAL
 
@@ -70,7 +70,7 @@ def url_without_auth(ctx: RuleContext) -> Iterator[Hit]:
 def other_account_without_condition(ctx: RuleContext) -> Iterator[Hit]:
     w = ctx.workload
     for name, fn, j, p in _permissions(ctx):
-        if not ctx.principal_is_account(p.principal) or p.org_id or source_arn_narrows(p.source_arn):
+        if not ctx.principal_is_account(p.principal) or condition_narrows(p.org_id) or source_arn_narrows(p.source_arn):
             continue
         grantee = _account_name(ctx, p.principal)
         if grantee == w.account_of(fn):
@@ -92,7 +92,7 @@ def service_principal_confused_deputy(ctx: RuleContext) -> Iterator[Hit]:
     for name, _fn, j, p in _permissions(ctx):
         if not SERVICE_PRINCIPAL.match(p.principal):
             continue
-        if p.source_account:
+        if condition_narrows(p.source_account):
             continue
         # A bucket ARN carries no account and a deleted bucket's name can be registered by
         # anyone, so for S3 only aws:SourceAccount closes the confused deputy.
@@ -103,7 +103,7 @@ def service_principal_confused_deputy(ctx: RuleContext) -> Iterator[Hit]:
             {
                 "principal": p.principal,
                 "source_arn": p.source_arn,
-                "source_account": None,
+                "source_account": p.source_account,
             },
         )
 
@@ -385,8 +385,8 @@ def _other_account_sources(ctx: RuleContext, name: str, fn: Function) -> list[di
     out: list[dict[str, str]] = []
     for j, p in enumerate(fn.permissions):
         refs = [p.principal] if ctx.principal_is_account(p.principal) else []
-        if p.source_account:
-            refs.append(p.source_account)
+        if condition_narrows(p.source_account):
+            refs.append(p.source_account)  # type: ignore[arg-type]
         if p.source_arn and p.source_arn.startswith("arn:"):
             parts = p.source_arn.split(":", 5)
             if len(parts) == 6 and _ACCOUNT_ID.match(parts[4]):
