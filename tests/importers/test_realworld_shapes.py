@@ -259,3 +259,58 @@ def test_sam_function_settings_without_model_fields_are_noted() -> None:
     legacy = r.data["functions"]["LegacyExportFunction"]
     assert legacy["reserved_concurrency"] == 0
     assert "never runs" in r.notes["functions.LegacyExportFunction.reserved_concurrency"]
+
+
+# -- CloudFormation JSON: managed policies, NotAction/Deny/Condition, org-shared layer -------------
+
+
+def test_cfn_json_managed_policies_and_guarded_statements() -> None:
+    r = _load("cfn-policies.json")
+    writer = r.data["roles"]["WriterRole"]
+    # Fn::Sub in the ARN list: partition from a parameter default and from the pseudo-parameter
+    assert writer["managed_policies"] == ["AWSLambdaBasicExecutionRole", "AWSXRayDaemonWriteAccess", "org-ledger-audit"]
+    assert "customer managed policy" in r.notes["roles.WriterRole.managed_policies[2]"]
+    assert _actions(r, "WriterRole")["dynamodb:PutItem"] == ["table:LedgerTable"]  # from LedgerWritePolicy
+    deny = [st for st in writer["statements"] if st["effect"] == "Deny"]
+    assert deny[0]["not_actions"] == ["dynamodb:PutItem", "dynamodb:GetItem", "logs:*", "xray:*"]
+    assert deny[1]["conditions"] == {"Bool": {"aws:SecureTransport": "false"}}
+    kms = next(st for st in writer["statements"] if st.get("actions") == ["kms:Decrypt"])
+    assert "kms:ViaService" in kms["conditions"]["StringEquals"]
+    # a managed policy attached through its own Roles property
+    assert _actions(r, "ReporterRole")["dynamodb:Query"] == ["table:LedgerTable"]
+
+
+def test_cfn_json_layer_shared_with_the_organisation_and_an_account() -> None:
+    r = _load("cfn-policies.json")
+    assert r.data["layers"]["LedgerLayer"] == {"publisher": "self", "shared_with": ["org", "555566667777"]}
+    assert r.data["functions"]["WriterFunction"]["layers"] == ["LedgerLayer"]
+    assert r.data["functions"]["WriterFunction"]["tracing"] is True
+
+
+# -- a Serverless service written in TypeScript: never run, refused cleanly ----------------------
+
+
+def test_serverless_ts_is_refused_with_a_located_error(tmp_path: Path) -> None:
+    import pytest
+
+    from tmgen.errors import ModelInvalid
+    from tmgen.importers import detect
+
+    service = Path(__file__).parent / "fixtures" / "sls-ts"
+    assert detect(service) == detect(service / "serverless.ts") == "serverless"
+    for source in (service, service / "serverless.ts"):
+        with pytest.raises(ModelInvalid) as exc:
+            import_path(source)
+        (error,) = exc.value.errors
+        assert (error.location.line, error.location.column) == (1, 1)
+        assert "TypeScript" in error.message and "never runs code" in error.message
+        assert "serverless print" in error.hint
+
+
+def test_serverless_ts_exits_2_from_every_command(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    service = Path(__file__).parent / "fixtures" / "sls-ts"
+    for args in (("import", str(service), "-o", str(tmp_path / "m.yaml")), ("threats", str(service / "serverless.ts"))):
+        res = run_cli(*args)
+        assert res.code == 2
+        assert "serverless.ts:1:1: serverless.ts is TypeScript" in res.err and "Traceback" not in res.err
+    assert not (tmp_path / "m.yaml").exists()

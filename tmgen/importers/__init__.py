@@ -18,6 +18,8 @@ __all__ = ["FORMATS", "ImportResult", "detect", "import_path", "to_yaml"]
 
 FORMATS = ("sam", "cloudformation", "serverless", "terraform")
 _SNIFF_BYTES = 256 * 1024
+# Serverless Framework services written as code, which tmgen never runs
+CODE_SERVICE_FILES = ("serverless.ts", "serverless.js", "serverless.mjs", "serverless.cjs")
 
 
 def _head(path: Path) -> str:
@@ -51,12 +53,15 @@ def detect(path: str | Path) -> str | None:
             "template.yaml",
             "template.yml",
             "template.json",
+            *CODE_SERVICE_FILES,
         ):
             if (p / name).is_file():
                 return detect(p / name)
         return None
     if p.suffix == ".tf":
         return "terraform"
+    if p.name in CODE_SERVICE_FILES:
+        return "serverless"  # a service written as code: import_serverless says it cannot run it
     text = _head(p)
     if not text:
         return None

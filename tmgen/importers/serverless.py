@@ -21,6 +21,7 @@ CFN_PLACEHOLDER = re.compile(r"\$\{\s*!?[A-Za-z][\w]*(?:::\w+)*(?:\.[\w.]+)?\s*\
 MAX_PASSES = 32
 SHARED_ROLE = "IamRoleLambdaExecution"
 CODE_RESOLVERS = (".js", ".ts", ".mjs", ".cjs")
+CODE_SERVICE_FILES = tuple(f"serverless{suffix}" for suffix in CODE_RESOLVERS)
 DEFAULT_MEMORY = 1024  # the Framework's defaults, not Lambda's
 DEFAULT_TIMEOUT = 6
 
@@ -297,10 +298,22 @@ def _alternatives(expr: str) -> list[str]:
 def import_serverless(path: Path) -> ImportResult:
     path = Path(path)
     if path.is_dir():
-        for name in ("serverless.yml", "serverless.yaml", "serverless.json"):
+        for name in ("serverless.yml", "serverless.yaml", "serverless.json", *CODE_SERVICE_FILES):
             if (path / name).is_file():
                 path = path / name
                 break
+    if path.name in CODE_SERVICE_FILES or path.suffix in CODE_RESOLVERS:
+        language = "TypeScript" if path.suffix == ".ts" else "JavaScript"
+        raise ModelInvalid(
+            [
+                ModelError(
+                    Location(str(path), 1, 1),
+                    f"{path.name} is {language}: tmgen never runs code, so it cannot read this service",
+                    "write the resolved service as YAML with `serverless print > serverless.yml` "
+                    "(or `sls package` and import the CloudFormation template in .serverless/) and import that",
+                )
+            ]
+        )
     problems: list[tuple[Location, str]] = []
     doc = load_file(path, str(path), tag_handler(problems))
     if not isinstance(doc.data, dict):
