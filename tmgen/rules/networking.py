@@ -9,7 +9,7 @@ from typing import Any
 from tmgen.graph import HyperplaneEni
 from tmgen.rules import Hit, rule
 from tmgen.rules.context import RuleContext
-from tmgen.schema import Function, SecurityGroup
+from tmgen.schema import CUSTOMER_AREAS, Function, SecurityGroup
 from tmgen.services import AWS_SERVICE_TYPES, SECRET_STORE_SERVICES, endpoint_service, services_reached
 
 # Lambda's default quota of network interfaces per VPC (Service Quotas code L-9FEE3D26),
@@ -215,10 +215,11 @@ def subnet_with_igw(ctx: RuleContext) -> Iterator[Hit]:
                 )
 
 
-def _function_owner(ctx: RuleContext, fn: str) -> str | None:
-    # The team that owns a function is the one that owns its code (workload.md's
-    # `owners: {code: ...}`), else the workload's owner.
-    return ctx.team(fn, "code") or ctx.workload.workload.owner
+def _function_owners(ctx: RuleContext, fn: str) -> tuple[str | None, ...]:
+    # The teams that own a function: for each customer area its `owners` entry, else the
+    # model's `responsibilities` entry (workload.md). Functions whose owners differ in any
+    # area are owned by different teams.
+    return tuple(ctx.team(fn, area) for area in CUSTOMER_AREAS)
 
 
 @rule("NET-010")
@@ -227,18 +228,20 @@ def shared_eni_mixed(ctx: RuleContext) -> Iterator[Hit]:
     # sets) make one finding instead of colliding on the same element.
     mixed: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for eni in ctx.graph.enis.values():
-        owners = {f: _function_owner(ctx, f) for f in eni.functions}
+        teams = {f: _function_owners(ctx, f) for f in eni.functions}
         data = {f: ctx.data_level.get(f) for f in eni.functions}
-        if len(set(owners.values())) > 1 or len(set(data.values())) > 1:
-            mixed.setdefault((eni.vpc, eni.subnet), []).append(
-                {
-                    "eni": eni.id,
-                    "security_groups": list(eni.security_groups),
-                    "functions": list(eni.functions),
-                    "owners": owners,
-                    "data": data,
-                }
-            )
+        if len(set(teams.values())) > 1 or len(set(data.values())) > 1:
+            # Only the areas whose team differs between the functions, for the evidence.
+            differing = [i for i, _ in enumerate(CUSTOMER_AREAS) if len({t[i] for t in teams.values()}) > 1]
+            entry: dict[str, Any] = {
+                "eni": eni.id,
+                "security_groups": list(eni.security_groups),
+                "functions": list(eni.functions),
+            }
+            if differing:
+                entry["owners"] = {f: {CUSTOMER_AREAS[i]: t[i] for i in differing} for f, t in teams.items()}
+            entry["data"] = data
+            mixed.setdefault((eni.vpc, eni.subnet), []).append(entry)
     for (vname, sname), enis in mixed.items():
         fns = list(dict.fromkeys(f for e in enis for f in e["functions"]))
         yield Hit(f"vpcs.{vname}.subnets.{sname}", {"enis": enis}, functions=fns)
