@@ -314,3 +314,90 @@ def test_serverless_ts_exits_2_from_every_command(run_cli, tmp_path: Path) -> No
         assert res.code == 2
         assert "serverless.ts:1:1: serverless.ts is TypeScript" in res.err and "Traceback" not in res.err
     assert not (tmp_path / "m.yaml").exists()
+
+
+# -- `terraform show -json`: a plan with resource_changes only, a state with nested child modules --
+
+
+def test_tf_plan_with_resource_changes_only() -> None:
+    r = _load("tf-plan-changes.json")
+    functions = r.data["functions"]
+    assert set(functions) == {"worker-jobs"}  # the function the plan deletes is gone
+    worker = functions["worker-jobs"]
+    assert (worker["runtime"], worker["architecture"], worker["memory"], worker["timeout"]) == (
+        "python3.12",
+        "arm64",
+        256,
+        60,
+    )
+    assert worker["reserved_concurrency"] == 20 and "vpc" not in worker and "tracing" not in worker
+    assert worker["role"] == "worker"  # unknown after apply: taken from the configuration's reference
+    assert worker["triggers"] == [{"type": "sqs", "source": "jobs"}]
+    assert worker["permissions"] == [{"sid": "AllowPartnerAccount", "principal": "999988887777"}]
+    role = r.data["roles"]["worker"]
+    assert role["managed_policies"] == ["AWSLambdaSQSQueueExecutionRole"]
+    assert role["permission_boundary"] == {"managed_policy": "workload-boundary"}
+    assert r.locations["functions.worker-jobs"].line > 1
+
+
+def test_tf_state_with_nested_child_modules() -> None:
+    r = _load("tf-state-children.json")
+    vpc = r.data["vpcs"]["core"]
+    assert vpc["subnets"] == {
+        "network-private-0": {"az": "eu-west-1a", "cidr": "10.50.1.0/24", "route": "nat"},
+        "network-private-1": {"az": "eu-west-1b", "cidr": "10.50.2.0/24", "route": "nat"},
+    }
+    fn = r.data["functions"]["api-this"]
+    assert fn["vpc"] == {
+        "vpc": "core",
+        "subnets": ["network-private-0", "network-private-1"],
+        "security_groups": ["network-fn"],
+    }
+    assert fn["role"] == "api-this" and fn["tracing"] is True and "reserved_concurrency" not in fn
+    assert fn["url"] == {"auth": "AWS_IAM"} and fn["triggers"] == [{"type": "function_url", "auth": "iam"}]
+    assert fn["async"] == {"on_failure": "api-alarms-alerts", "max_retries": 1}  # from module.api.module.alarms
+    assert _actions(r, "api-this")["dynamodb:PutItem"] == ["arn:aws:dynamodb:eu-west-1:111122223333:table/orders"]
+
+
+# -- CDK output: asset code, role by GetAtt, Kinesis event source mapping, queue policy -----------
+
+
+def test_cdk_stream_processor() -> None:
+    r = _load("cdk-stream.template.json")
+    assert r.data["deployment"]["tool"] == "cdk"
+    (name,) = r.data["functions"]
+    fn = r.data["functions"][name]
+    assert fn["role"] == "ClickProcessorServiceRole4A5B6C7D" and fn["runtime"] == "nodejs18.x"
+    assert fn["triggers"] == [{"type": "kinesis", "source": "ClickStream0A1B2C3D"}]
+    role = "ClickProcessorServiceRole4A5B6C7D"
+    assert _actions(r, role)["kinesis:GetRecords"] == ["resource:ClickStream0A1B2C3D"]
+    assert _actions(r, role)["sqs:SendMessage"] == ["queue:ClickDlqE5F6A7B8"]
+    assert r.data["roles"][role]["managed_policies"] == ["AWSLambdaBasicExecutionRole"]
+    # the queue policy: the Deny to * is not exposure; the other account is named
+    dlq = r.data["resources"]["ClickDlqE5F6A7B8"]
+    assert dlq == {"type": "sqs"}
+    assert "222233334444" in r.notes["resources.ClickDlqE5F6A7B8"]
+    assert not r.warnings
+
+
+def test_a_queue_policy_open_to_anyone_makes_the_queue_public(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text(
+        """Resources:
+  Q:
+    Type: AWS::SQS::Queue
+  QP:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref Q]
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, Principal: "*", Action: sqs:SendMessage, Resource: !GetAtt Q.Arn}
+  F:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: a.b, Role: arn:aws:iam::111122223333:role/r, Code: {ZipFile: x}}
+"""
+    )
+    r = import_path(tmp_path / "t.yaml")
+    assert r.data["resources"]["Q"]["public"] is True
+    assert "lets anyone" in r.notes["resources.Q"]
+    assert r.data["deployment"]["tool"] == "cloudformation"

@@ -257,7 +257,7 @@ def import_template(path: Path, fmt: str = "cloudformation") -> ImportResult:
     description = doc.data.get("Description")
     if isinstance(description, str) and description.strip():
         draft.data["workload"]["description"] = " ".join(description.split())
-    draft.data["deployment"] = {"tool": fmt}
+    draft.data["deployment"] = {"tool": "cdk" if fmt == "cloudformation" and _from_cdk(doc.data) else fmt}
     for loc, text in problems:
         draft.warn(loc, text)
     TemplateImporter(draft, doc, Path(path)).run()
@@ -518,6 +518,9 @@ class TemplateImporter:
             "AWS::CloudFormation::Stack": self._nested,
             "AWS::Serverless::Application": self._nested,
             "AWS::Serverless::Connector": self._connector,
+            "AWS::SQS::QueuePolicy": self._resource_policy,
+            "AWS::SNS::TopicPolicy": self._resource_policy,
+            "AWS::S3::BucketPolicy": self._resource_policy,
         }
         for lid, res in self.resources.items():
             if not self.active.get(lid, True):
@@ -1596,6 +1599,38 @@ class TemplateImporter:
                     trigger["type"] = "http_api"  # apigateway.amazonaws.com serves HTTP APIs too
             self._trigger(fname, trigger, self.rloc(lid))
 
+    def _resource_policy(self, lid: str) -> None:
+        """A queue, topic or bucket policy: who else it lets in. An Allow to `*` without a
+        condition makes the resource public; other accounts are noted on the resource."""
+        p = self.props(lid)
+        targets = aws.as_list(p.get("Queues")) + aws.as_list(p.get("Topics")) + aws.as_list(p.get("Bucket"))
+        entries = []
+        for value in targets:
+            hit = self.target(value)
+            if hit is not None and hit[0] == "resources":
+                entries.append(hit[1])
+        if not entries:
+            return
+        document = p.get("PolicyDocument")
+        for stmt in aws.as_list(document.get("Statement") if isinstance(document, dict) else None):
+            if not isinstance(stmt, dict) or stmt.get("Effect") != "Allow":
+                continue
+            principal = stmt.get("Principal")
+            who = aws.trusted_accounts({"Statement": [{"Effect": "Allow", "Principal": principal}]})
+            actions = ", ".join(str(a) for a in aws.as_list(stmt.get("Action"))) or "its actions"
+            for name in entries:
+                entry = self.draft.collection("resources")[name]
+                if "*" in who and not stmt.get("Condition"):
+                    if entry.get("public") is not False:  # S3 Block Public Access refuses such a policy
+                        entry["public"] = True
+                        self.draft.locate(f"resources.{name}.public", self.rloc(lid))
+                    self.draft.note(f"resources.{name}", f"{lid} lets anyone ({actions})")
+                elif "*" in who:
+                    self.draft.note(f"resources.{name}", f"{lid} lets anyone matching its conditions ({actions})")
+                accounts = [a for a in who if a != "*"]
+                if accounts:
+                    self.draft.note(f"resources.{name}", f"{lid} lets account {', '.join(accounts)} ({actions})")
+
     def _connector(self, lid: str) -> None:
         p = self.props(lid)
         self._connect(p.get("Source"), p.get("Destination"), p.get("Permissions"), self.rloc(lid))
@@ -2103,6 +2138,16 @@ class TemplateImporter:
         )
         importer.run()
         self._stacks[lid] = importer
+
+
+def _from_cdk(template: dict[str, Any]) -> bool:
+    """Whether the CDK synthesised the template (its metadata resource or construct paths)."""
+    resources = template.get("Resources")
+    return isinstance(resources, dict) and any(
+        isinstance(res, dict)
+        and (res.get("Type") == "AWS::CDK::Metadata" or "aws:cdk:path" in _mapping(res.get("Metadata")))
+        for res in resources.values()
+    )
 
 
 def _mapping(value: Any) -> dict[str, Any]:

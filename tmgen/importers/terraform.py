@@ -575,35 +575,45 @@ def _import_json(path: Path) -> ImportResult:
     resources: list[TfResource] = []
     config = _configuration(data.get("configuration"))
 
+    def add(res: dict[str, Any], values: Any, where: tuple[Any, ...]) -> None:
+        if not isinstance(values, dict):
+            values = {}
+        address = str(res.get("address", f"{res.get('type')}.{res.get('name')}"))
+        # A plan leaves unknown values out; the configuration says what they refer to.
+        for key, expr in config.get(re.sub(r"\[[^\]]*\]", "", address), {}).items():
+            if values.get(key) is None:
+                values[key] = expr
+        index = res.get("index")
+        label = str(res.get("name")) + (f"-{index}" if index is not None else "")
+        modules = re.findall(r"module\.([\w-]+)", address)
+        label = "-".join(modules + [label])
+        resources.append(TfResource(address, str(res.get("type")), label, values, doc.locate(where)))
+
     def walk(module: Any, path: tuple[Any, ...]) -> None:
         if not isinstance(module, dict):
             return
         for i, res in enumerate(module.get("resources") or []):
-            if not isinstance(res, dict) or res.get("mode", "managed") != "managed":
-                continue
-            values = res.get("values")
-            if not isinstance(values, dict):
-                values = {}
-            address = str(res.get("address", f"{res.get('type')}.{res.get('name')}"))
-            # A plan leaves unknown values out; the configuration says what they refer to.
-            for key, expr in config.get(re.sub(r"\[[^\]]*\]", "", address), {}).items():
-                if values.get(key) is None:
-                    values[key] = expr
-            index = res.get("index")
-            label = str(res.get("name")) + (f"-{index}" if index is not None else "")
-            modules = re.findall(r"module\.([\w-]+)", address)
-            label = "-".join(modules + [label])
-            resources.append(
-                TfResource(address, str(res.get("type")), label, values, doc.locate(path + ("resources", i)))
-            )
+            if isinstance(res, dict) and res.get("mode", "managed") == "managed":
+                add(res, res.get("values"), path + ("resources", i))
         for j, child in enumerate(module.get("child_modules") or []):
             walk(child, path + ("child_modules", j))
 
     block = data.get(section)
     root = block.get("root_module") if isinstance(block, dict) else None
-    if not isinstance(root, dict):
+    changes = data.get("resource_changes")
+    if isinstance(root, dict):
+        walk(root, (section, "root_module"))
+    elif isinstance(changes, list):
+        # a plan without planned_values: each change's `after` is what the apply leaves
+        for i, res in enumerate(changes):
+            if not isinstance(res, dict) or res.get("mode", "managed") != "managed":
+                continue
+            change: dict[str, Any] = res["change"] if isinstance(res.get("change"), dict) else {}
+            if list(change.get("actions") or []) == ["delete"]:
+                continue  # destroyed by this plan
+            add(res, change.get("after"), ("resource_changes", i))
+    else:
         draft.warn(doc.locate(()), "no resources: this is neither a state nor a plan with planned values")
-    walk(root, (section, "root_module"))
     Translator(draft, resources, {}, {}, {}, concrete=True).run()
     return draft.finish()
 
