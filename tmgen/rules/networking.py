@@ -58,10 +58,10 @@ def vpc_resource_from_outside(ctx: RuleContext) -> Iterator[Hit]:
 
 def _open_egress(sg: SecurityGroup) -> list[dict[str, Any]]:
     """Egress rules to anywhere on every port. ICMP has no ports, so an ICMP rule is not
-    an all-ports rule."""
+    an all-ports rule; protocol `all` (-1) covers every port whatever `ports` says."""
     out = []
     for j, r in enumerate(sg.effective_egress()):
-        if r.to in ANYWHERE and r.all_ports() and r.protocol != "icmp":
+        if r.to in ANYWHERE and (r.all_ports() or r.protocol == "all") and r.protocol != "icmp":
             where = "default egress (no egress key)" if sg.egress is None else f"egress[{j}]"
             out.append({"rule": where, "to": r.to, "ports": r.ports, "protocol": r.protocol})
     return out
