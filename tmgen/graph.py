@@ -15,6 +15,7 @@ from tmgen.iam import (
     INTEGRATION_ACTIONS,
     LAYER_MODIFY_ACTIONS,
     RolePolicy,
+    permission_is_scoped,
     role_policy,
 )
 from tmgen.schema import Workload
@@ -172,6 +173,14 @@ class _Builder:
         if ref in self.account_ids:
             return f"account:{self.account_ids[ref]}"
         return self.node(f"account-id:{ref}", "external_account", None, f"account {ref}", external=True, account_id=ref)
+
+    def layer_account(self, layer: Any) -> str | None:
+        """The model account that holds a layer; None when it lives outside the model."""
+        if layer.account:
+            return str(layer.account)
+        if layer.account_id:
+            return self.account_ids.get(layer.account_id)
+        return None if layer.publisher == "aws" else self.w.default_account()
 
     def default_account(self) -> str:
         name = self.w.default_account()
@@ -357,7 +366,7 @@ class _Builder:
             self.edge(INTERNET, fid, "invokes", f"{base}.url", auth="NONE")
         for j, perm in enumerate(fn.permissions):
             element = f"{base}.permissions[{j}]"
-            scoped = bool(perm.source_arn or perm.source_account or perm.org_id)
+            scoped = permission_is_scoped(perm)
             p = perm.principal
             if p == "*":
                 self.edge(INTERNET, fid, "invokes", element, action=perm.action, scoped=scoped)
@@ -412,8 +421,8 @@ class _Builder:
                 if integrations:
                     self.integrators.setdefault(fname, {})[rname] = integrations
             for lname, layer in w.layers.items():
-                if (layer.account or w.default_account()) != racct or layer.account_id:
-                    continue
+                if self.layer_account(layer) != racct:
+                    continue  # a role edits the layers of its own account only
                 acts = rp.can_any(LAYER_MODIFY_ACTIONS, f"layer:{lname}")
                 if acts:
                     self.edge(f"role:{rname}", f"layer:{lname}", "can_modify", f"roles.{rname}", actions=acts)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from tmgen.schema import Role, Statement
+from tmgen.schema import Permission, Role, Statement
 
 # Actions that change what a function runs or who may run it (IAM-008, can_modify edges).
 FUNCTION_MODIFY_ACTIONS = (
@@ -420,3 +420,45 @@ def role_policy(
             rp.boundary = grants_from_document(policies[short], f"boundary {short}")
         # An unknown boundary document caps nothing we can compute.
     return rp
+
+
+# -- resource-based policies (a function's permissions) ---------------------------------
+
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+def _wildcard(value: str) -> bool:
+    return "*" in value or "?" in value
+
+
+def source_arn_narrows(arn: str | None) -> bool:
+    """Whether a source ARN limits who can trigger the grant. `*`, an ARN whose account is a
+    wildcard (`arn:aws:sns:eu-west-1:*:alerts`: a topic of that name in any account), or one
+    ending in `:*` with no account in it (`arn:aws:s3:::*`) narrows nothing; one that names
+    an account still narrows to that account's resources."""
+    if not arn or arn == "*":
+        return False
+    parts = arn.split(":", 5)
+    if arn.startswith("arn:") and len(parts) == 6 and _wildcard(parts[4]):
+        return False
+    if arn.endswith(":*"):
+        return len(parts) == 6 and bool(_ACCOUNT_ID.match(parts[4]))
+    return True
+
+
+def condition_narrows(value: str | None) -> bool:
+    """A source_account or org_id condition narrows the grant unless it is a wildcard
+    (`source_account: "*"` matches every account)."""
+    return bool(value) and not _wildcard(value or "")
+
+
+def permission_is_scoped(p: Permission) -> bool:
+    """Whether one of source_arn, source_account, org_id narrows a resource-policy grant;
+    a condition that narrows nothing (`*`, `arn:aws:sns:*:*:*`, `source_account: "*"`)
+    counts as none."""
+    return source_arn_narrows(p.source_arn) or condition_narrows(p.source_account) or condition_narrows(p.org_id)
+
+
+def permission_is_public(p: Permission) -> bool:
+    """Principal `*` and no narrowing condition: anyone who knows the ARN (IAM-001)."""
+    return p.principal == "*" and not permission_is_scoped(p)

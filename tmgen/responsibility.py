@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tmgen.graph import TrustGraph
-from tmgen.iam import RolePolicy
+from tmgen.iam import RolePolicy, permission_is_public
 from tmgen.knowledge import Knowledge
 from tmgen.lifecycle import UNKNOWN, RuntimeStatus, runtime_status
 from tmgen.schema import COMPONENT_IDS, EnvSecret, Function, Workload
-from tmgen.services import AWS_SERVICE_TYPES, endpoint_service, services_reached
+from tmgen.services import ASYNC_TRIGGER_TYPES, AWS_SERVICE_TYPES, endpoint_service, services_reached
 
 OWNER_ORDER = {"AWS": 0, "Shared": 1, "Customer": 2}
 INVOKE_ACTION = "lambda:InvokeFunction"
@@ -358,7 +358,7 @@ def _function_cells(
     for j, ref in enumerate(fn.secrets):
         b.duty("configuration", "secret-fetch", [f"{base}.secrets[{j}]"], secret=ref.name, store=ref.store)
     if fn.async_ is None or not fn.async_.on_failure:
-        if any(t.type in ("s3", "sns", "eventbridge", "schedule") for t in fn.triggers) or name in facts.async_targets:
+        if any(t.type in ASYNC_TRIGGER_TYPES for t in fn.triggers) or name in facts.async_targets:
             b.duty("configuration", "async-failure", [base])
 
     b.duty("code", "code-scan", [base])
@@ -381,7 +381,7 @@ def _function_cells(
         roles = facts.integrators[name]
         b.duty("iam", "integrations", [f"roles.{r}" for r in roles], roles=", ".join(roles))
     for j, perm in enumerate(fn.permissions):
-        if perm.principal == "*" and not (perm.source_arn or perm.source_account or perm.org_id):
+        if permission_is_public(perm):
             b.duty("iam", "permission", [f"{base}.permissions[{j}]"], index=j, principal=perm.principal)
     if fn.url is not None:
         b.duty("iam", "url-auth", [f"{base}.url"], auth=fn.url.auth)

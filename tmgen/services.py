@@ -18,6 +18,8 @@ AWS_SERVICE_TYPES = (
     "eventbridge",
     "stepfunctions",
 )
+# Event sources that Lambda invokes asynchronously (their failures need a destination).
+ASYNC_TRIGGER_TYPES = ("s3", "sns", "eventbridge", "schedule", "cloudwatch_logs", "iot")
 # Secret stores whose run-time reads go through a VPC endpoint of the same name (a `kms` one
 # is a ciphertext decrypted with kms:Decrypt at run time).
 SECRET_STORE_SERVICES = ("secretsmanager", "ssm", "kms")

@@ -9,12 +9,12 @@ from tmgen.responsibility import secret_variables
 from tmgen.rules import Hit, rule
 from tmgen.rules.context import RuleContext
 from tmgen.schema import EnvSecret
+from tmgen.services import ASYNC_TRIGGER_TYPES
 
 # Lambda's maximum timeout: a caller that can hold an invocation this long multiplies cost.
 MAX_TIMEOUT_S = 900
 # Triggers whose events Lambda invokes asynchronously (threats.md, CFG-004): those it names,
 # and CloudWatch Logs subscriptions and IoT rules, which AWS invokes asynchronously as well.
-ASYNC_TRIGGERS = ("s3", "sns", "eventbridge", "schedule", "cloudwatch_logs", "iot")
 # Both return the environment variables: GetFunction's response carries the configuration.
 CONFIG_READ_ACTIONS = ("lambda:GetFunctionConfiguration", "lambda:GetFunction")
 
@@ -63,7 +63,9 @@ def async_without_on_failure(ctx: RuleContext) -> Iterator[Hit]:
     for name, fn in w.functions.items():
         if fn.async_ is not None and fn.async_.on_failure:
             continue
-        sources = [f"functions.{name}.triggers[{j}]" for j, t in enumerate(fn.triggers) if t.type in ASYNC_TRIGGERS]
+        sources = [
+            f"functions.{name}.triggers[{j}]" for j, t in enumerate(fn.triggers) if t.type in ASYNC_TRIGGER_TYPES
+        ]
         sources += async_callers.get(name, [])
         if sources:
             yield Hit(f"functions.{name}.async.on_failure", {"on_failure": None, "async_sources": sources})

@@ -10,7 +10,13 @@ from typing import Any
 
 from tmgen.findings import CLASSIFICATION_RANK
 from tmgen.graph import TrustGraph
-from tmgen.iam import CODE_CHANGE_ACTIONS, RolePolicy
+from tmgen.iam import (  # noqa: F401 - re-exported for the rules
+    CODE_CHANGE_ACTIONS,
+    RolePolicy,
+    condition_narrows,
+    permission_is_public,
+    source_arn_narrows,
+)
 from tmgen.knowledge import Knowledge
 from tmgen.lifecycle import RuntimeStatus
 from tmgen.responsibility import Matrix
@@ -30,39 +36,6 @@ class Escalation:
     actions: list[str]
     gained: list[str]
     path: list[str] = field(default_factory=list)
-
-
-def _wildcard(value: str) -> bool:
-    return "*" in value or "?" in value
-
-
-def source_arn_narrows(arn: str | None) -> bool:
-    """Whether a source ARN limits who can trigger the grant. `*`, an ARN whose account is a
-    wildcard (`arn:aws:sns:eu-west-1:*:alerts`: a topic of that name in any account), or one
-    ending in `:*` with no account in it (`arn:aws:s3:::*`) narrows nothing; one that names
-    an account still narrows to that account's resources."""
-    if not arn or arn == "*":
-        return False
-    parts = arn.split(":", 5)
-    if arn.startswith("arn:") and len(parts) == 6 and _wildcard(parts[4]):
-        return False
-    if arn.endswith(":*"):
-        return len(parts) == 6 and bool(ACCOUNT_ID.match(parts[4]))
-    return True
-
-
-def condition_narrows(value: str | None) -> bool:
-    """A source_account or org_id condition narrows the grant unless it is a wildcard
-    (`source_account: "*"` matches every account)."""
-    return bool(value) and not _wildcard(value or "")
-
-
-def permission_is_public(p: Permission) -> bool:
-    """Principal `*` with none of source_arn, source_account, org_id (IAM-001); a condition
-    that narrows nothing (`*`, `arn:aws:sns:*:*:*`, `source_account: "*"`) counts as none."""
-    return p.principal == "*" and not (
-        source_arn_narrows(p.source_arn) or condition_narrows(p.source_account) or condition_narrows(p.org_id)
-    )
 
 
 class RuleContext:
