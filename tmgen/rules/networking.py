@@ -91,7 +91,8 @@ def single_az(ctx: RuleContext) -> Iterator[Hit]:
         assert fn.vpc is not None
         subnets = ctx.workload.vpcs[fn.vpc.vpc].subnets
         azs = {subnets[s].az for s in fn.vpc.subnets}
-        if len(azs) == 1:
+        # "unknown" is what an importer writes when a template does not say: no conclusion.
+        if len(azs) == 1 and "unknown" not in azs:
             yield Hit(
                 f"functions.{name}.vpc.subnets",
                 {"availability_zone": azs.pop(), "subnets": list(fn.vpc.subnets)},
