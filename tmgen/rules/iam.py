@@ -247,10 +247,13 @@ def shared_execution_role(ctx: RuleContext) -> Iterator[Hit]:
 def role_adds_integrations(ctx: RuleContext) -> Iterator[Hit]:
     # Every role, deployment roles included: whoever holds these decides who may invoke.
     w = ctx.workload
+    by_role: dict[str, dict[str, list[str]]] = {}
+    for fn in w.functions:  # model order of functions within each role
+        for role, actions in ctx.graph.integrators.get(fn, {}).items():
+            by_role.setdefault(role, {})[fn] = actions
     for role in w.roles:
-        found = {fn: roles[role] for fn, roles in ctx.graph.integrators.items() if role in roles}
+        found = by_role.get(role)
         if found:
-            found = {fn: found[fn] for fn in w.functions if fn in found}  # model order
             yield Hit(f"roles.{role}", {"kind": w.roles[role].kind, "functions": found}, functions=list(found))
 
 
