@@ -495,6 +495,7 @@ def _view(analysis: Any, view: str | None, groups: dict[str, str]) -> Architectu
 
     edges: dict[tuple[str, str, str], ViewEdge] = {}
     fans: dict[tuple[str, str], set[str]] = defaultdict(set)
+    hyperplane_seen: set[tuple[str, Any]] = set()
     for u, v, d in g.edges(data=True):
         if u not in wanted or v not in wanted:
             continue
@@ -507,6 +508,13 @@ def _view(analysis: Any, view: str | None, groups: dict[str, str]) -> Architectu
             ru = g.nodes[u]["boundary"] or ru
         if ru == rv:
             continue
+        if kind == "egress" and g.nodes[u]["kind"] == "execution_environment":
+            # Hyperplane carries the sandboxes' traffic into each VPC: one edge per VPC says
+            # it; one per ENI only crosses the picture many times.
+            vpc = g.nodes[v].get("vpc")
+            if (ru, vpc) in hyperplane_seen:
+                continue
+            hyperplane_seen.add((ru, vpc))
         if g.nodes[v]["kind"] == "vpc_endpoint":
             fans[(rv, "egress-endpoint")].add(ru)
             continue
