@@ -12,7 +12,7 @@ from typing import Any
 
 from tmgen.errors import Location, ModelInvalid
 from tmgen.importers import aws
-from tmgen.importers.draft import Draft, ImportResult, safe_name
+from tmgen.importers.draft import Draft, ImportResult, safe_name, unknown_policies
 from tmgen.importers.intrinsics import NO_VALUE, Deferred, ForEachExpander, Resolver, tag_handler
 from tmgen.load import Document, PathT, load_text, read_text
 
@@ -1293,7 +1293,7 @@ class TemplateImporter:
             name = f"{lid}-role"
         roles = self.draft.collection("roles")
         if name not in roles:
-            roles[name] = {"kind": "execution"}
+            roles[name] = {"kind": "execution", "managed_policies": [unknown_policies(name)]}
             self.draft.locate(f"roles.{name}", self.loc(lid, "Role"))
             self.draft.note(f"roles.{name}", "a role outside the template: its policies are unknown")
         return name

@@ -37,6 +37,12 @@ def safe_name(text: Any) -> str:
     return name or "unnamed"
 
 
+def unknown_policies(role: str) -> str:
+    """The stand-in managed policy of a role whose policies live outside the source: its
+    actions count as unknown, so no rule concludes what the role cannot do."""
+    return f"unknown-policies-of-{role}"
+
+
 class Draft:
     """Collects the entries of one imported model."""
 
@@ -242,7 +248,7 @@ class Draft:
         for fname, fn in self.data.get("functions", {}).items():
             role = fn.get("role")
             if role is not None and role not in roles:
-                roles[role] = {"kind": "execution"}
+                roles[role] = {"kind": "execution", "managed_policies": [unknown_policies(role)]}
                 self.note(f"roles.{role}", "a role the source refers to but does not declare; its policies are unknown")
             for i, layer in enumerate(fn.get("layers", [])):
                 if layer not in layers:

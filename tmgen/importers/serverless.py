@@ -11,7 +11,7 @@ from typing import Any
 from tmgen.errors import Location, ModelError, ModelInvalid
 from tmgen.importers import aws
 from tmgen.importers.cloudformation import TemplateImporter
-from tmgen.importers.draft import Draft, ImportResult, safe_name
+from tmgen.importers.draft import Draft, ImportResult, safe_name, unknown_policies
 from tmgen.importers.intrinsics import Deferred, tag_handler
 from tmgen.load import Document, PathT, load_file
 
@@ -698,7 +698,7 @@ class ServiceImporter:
         )
         roles = self.draft.collection("roles")
         if name not in roles:
-            roles[name] = {"kind": "execution"}
+            roles[name] = {"kind": "execution", "managed_policies": [unknown_policies(name)]}
             self.draft.locate(f"roles.{name}", self.doc.locate(where))
             self.draft.note(f"roles.{name}", "a role outside the service: its policies are unknown")
         return name
