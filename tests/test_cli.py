@@ -227,3 +227,53 @@ def test_terminal_output_spells_out_control_characters(write_model, run_cli) -> 
     res = run_cli("validate", str(path))
     assert res.code == 0 and "\x1b" not in res.out and "\u202e" not in res.out
     assert res.out.startswith("OK shop[U+001B][2J[U+202E]:")
+
+
+def test_no_command_writes_over_its_model(write_model, run_cli) -> None:
+    path = write_model(GOOD)
+    before = path.read_text()
+    res = run_cli("threats", str(path), "-o", str(path))
+    assert res.code == 2 and "is the model being read" in res.err
+    assert path.read_text() == before
+
+
+def test_build_into_the_current_directory(tmp_path: Path, run_cli, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    res = run_cli("build", str(ROOT / "examples" / "seed-vpc-pattern.yaml"), "-o", ".")
+    assert res.code == 0 and (tmp_path / "index.html").is_file()
+
+
+def test_import_does_not_overwrite_without_force(tmp_path: Path, run_cli) -> None:
+    template = ROOT / "tests" / "importers" / "fixtures" / "sam-payments.yaml"
+    out = tmp_path / "model.yaml"
+    out.write_text("hand-edited")
+    res = run_cli("import", str(template), "-o", str(out))
+    assert res.code == 2 and "--force" in res.err and out.read_text() == "hand-edited"
+    assert run_cli("import", str(template), "-o", str(out), "--force").code == 0
+
+
+def test_common_typing_mistakes_get_a_hint(write_model, run_cli) -> None:
+    star = write_model(
+        "version: 1\nworkload: {name: w}\nfunctions:\n  f: {runtime: python3.12, permissions: [{principal: *}]}\n"
+    )
+    assert 'quote it, e.g. principal: "*"' in run_cli("validate", str(star)).err
+    mixed = write_model(
+        "version: 1\nworkload: {name: w, as_of: 2026-02-30}\naccounts: {prod: {id: 011122223333}}\n"
+        "functions:\n  f: {runtime: python3.12, roel: x}\n",
+        "mixed.yaml",
+    )
+    err = run_cli("validate", str(mixed)).err
+    # a date that is no date is reported with the other errors, at its key
+    assert f"{mixed}:2:28: workload.as_of:" in err
+    assert "quote account ids" in err and "octal" in err
+    assert "did you mean 'role'?" in err
+
+
+def test_warnings_of_the_analysis_reach_stderr(write_model, run_cli) -> None:
+    path = write_model(
+        GOOD + "accepted_risks:\n  - {rule: IAM-01, justification: typo}\n"
+        "  - {rule: NET-001, element: functions.tow, justification: typo}\n"
+    )
+    res = run_cli("threats", str(path))
+    assert "unknown rule IAM-01" in res.err and "did you mean" in res.err
+    assert "matches no finding" in res.err

@@ -65,6 +65,7 @@ from_option = click.option(
 
 def load_model(path: Path, source_format: str | None = None) -> LoadedModel:
     """A workload model, or an infrastructure template imported on the fly."""
+    _INPUTS.append(path)
     if source_format == "workload":
         return load_workload(path)
     from tmgen.analysis import load_imported
@@ -80,15 +81,28 @@ def load_model(path: Path, source_format: str | None = None) -> LoadedModel:
 
 
 def run_analysis(path: Path, as_of: dt.date | None, source_format: str | None = None) -> Analysis:
+    """Loads and analyses a model, printing every warning (the model's and the analysis's,
+    such as an accepted risk that matches nothing)."""
     model = load_model(path, source_format)
-    _print_problems(model.warnings)
-    return analyze(model, as_of)
+    analysis = analyze(model, as_of)
+    _print_problems(analysis.warnings)
+    return analysis
+
+
+_INPUTS: list[Path] = []  # the models this invocation reads: never an output
+
+
+def _guard_output(output: Path) -> None:
+    target = output.resolve()
+    if any(source.exists() and source.resolve() == target for source in _INPUTS):
+        raise InputProblem(f"{output} is the model being read; write the output somewhere else")
 
 
 def emit(text: str, output: Path | None) -> None:
     if output is None or str(output) == "-":
         click.echo(text, nl=False)
     else:
+        _guard_output(output)
         write_file(output, text)
         click.echo(f"wrote {output}", err=True)
 
@@ -125,8 +139,8 @@ def validate(models: tuple[Path, ...], source_format: str | None) -> None:
             _print_problems(exc.errors)
             failed = True
             continue
-        _print_problems(model.warnings)
         a = analyze(model)
+        _print_problems(a.warnings)
         click.echo(
             f"OK {printable(a.name)}: {len(a.workload.functions)} functions, {len(a.graph.enis)} ENIs, "
             f"{len(a.graph.boundaries)} boundaries"
@@ -483,7 +497,8 @@ def build(
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), default=None, help="Where to write the model (default: stdout)."
 )
-def import_(source: Path, source_format: str | None, output: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Overwrite an existing model file.")
+def import_(source: Path, source_format: str | None, output: Path | None, force: bool) -> None:
     """Turn a SAM/CloudFormation template, a serverless.yml or Terraform into a workload model.
 
     \b
@@ -500,6 +515,9 @@ def import_(source: Path, source_format: str | None, output: Path | None) -> Non
     if fmt is None or fmt == "workload":
         what = "already a tmgen model" if fmt == "workload" else "not a format tmgen can import"
         raise InputProblem(f"{source}: {what} (use --from sam|cloudformation|serverless|terraform)")
+    if output is not None and str(output) != "-" and output.exists() and not force:
+        raise InputProblem(f"{output} exists; use --force to overwrite it")
+    _INPUTS.append(source)
     result = import_path(source, fmt)
     _print_problems(result.warnings)
     emit(to_yaml(result), output)
@@ -507,6 +525,7 @@ def import_(source: Path, source_format: str | None, output: Path | None) -> Non
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: maps input problems to exit 2 and internal errors to exit 3."""
+    _INPUTS.clear()
     try:
         cli.main(args=argv, prog_name="tmgen", standalone_mode=False)
     except ModelInvalid as exc:

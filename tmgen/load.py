@@ -149,7 +149,12 @@ def load_text(text: str, file: str = "<string>", tag_handler: TagHandler | None 
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
         context = f" {exc.context}" if exc.context and exc.problem else ""
-        raise _fail(file, line, col, f"YAML syntax error: {problem}{context}") from None
+        hint = ""
+        if "alias" in f"{problem}{context}":
+            hint = 'a value starting with * is a YAML alias: quote it, e.g. principal: "*"'
+        elif "mapping values are not allowed" in problem:
+            hint = "check the indentation of this line and the one before, or quote a value that contains ': '"
+        raise _fail(file, line, col, f"YAML syntax error: {problem}{context}", hint) from None
     except yaml.YAMLError as exc:
         raise _fail(file, 1, 1, f"YAML error: {exc}") from None
     if builder.documents > 1:
@@ -317,6 +322,8 @@ class _Builder:
             try:
                 return self.constructor.yaml_constructors[tag](self.constructor, node)
             except Exception:
+                if tag == "tag:yaml.org,2002:timestamp" and event.tag in (None, "!"):
+                    return event.value  # looks like a date but is none: the schema says where and why
                 raise _fail(
                     self.file, loc.line, loc.column, f"cannot read {event.value!r} as {tag.rsplit(':', 1)[-1]}"
                 ) from None

@@ -44,9 +44,9 @@ def write_directory(path: str | Path, files: Mapping[str, str | bytes], replaces
     everything is written to a sibling directory first, which then takes the place of
     the old one. Files named in `replaces` but not in `files` are removed; any other file
     already in `path` is kept."""
-    target = Path(path)
+    target = Path(path).resolve()  # "." and "out/" need a name to stage beside
     if target.exists() and not target.is_dir():
-        raise OutputError(f"cannot write {target}: it exists and is not a directory")
+        raise OutputError(f"cannot write {path}: it exists and is not a directory")
     staging: Path | None = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

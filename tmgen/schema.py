@@ -104,8 +104,13 @@ ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 def _account_id(value: Any) -> Any:
     # An unquoted 12-digit id arrives as an int; it cannot have lost a leading zero.
-    if isinstance(value, int) and not isinstance(value, bool) and len(str(value)) == 12:
-        return str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if len(str(value)) == 12:
+            return str(value)
+        raise ValueError(
+            f"{value} is not a 12-digit account id: quote account ids "
+            '(e.g. "011122223333"; unquoted, one that starts with 0 is read as an octal number)'
+        )
     return value
 
 
@@ -452,7 +457,7 @@ class Deployment(Strict):
 
 
 class AcceptedRisk(Strict):
-    rule: str = Field(pattern=r"^[A-Z]+-\d{3}$")
+    rule: str = Field(min_length=1, description="A rule id, e.g. NET-001 (see `tmgen rules`)")
     element: str | None = None
     justification: str = Field(min_length=1)
     owner: str | None = None

@@ -170,9 +170,7 @@ class _References:
             return True
         names = list(choices)
         hint = did_you_mean(name, names) or (
-            f"known {what}s: {', '.join(names[:20])}{' …' if len(names) > 20 else ''}"
-            if names
-            else f"no {what}s are defined"
+            f"known: {', '.join(names[:20])}{' …' if len(names) > 20 else ''}" if names else "none is defined"
         )
         self.p.error(
             self.doc.value_location(path), f"{format_path(path)}: unknown {what} '{name}'", hint, format_path(path)

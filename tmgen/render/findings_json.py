@@ -13,7 +13,8 @@ def findings_data(analysis: Any, min_severity: str = "info") -> dict[str, Any]:
     return {
         "workload": analysis.name,
         "as_of": analysis.as_of.isoformat(),
-        "summary": summary(findings),
+        # the whole picture, whatever --min-severity leaves out of the list
+        "summary": summary(analysis.findings),
         "findings": [f.as_json() for f in findings],
     }
 

@@ -10,12 +10,14 @@ from tmgen.render.text import md_cell
 
 def markdown(analysis: Any, min_severity: str = "info") -> str:
     findings = [f for f in analysis.findings if at_least(f.severity, min_severity)]
-    counts = summary(findings)
+    counts = summary(analysis.findings)
     head = ", ".join(f"{counts[s]} {s}" for s in ("critical", "high", "medium", "low", "info"))
+    hidden = len(analysis.findings) - len(findings)
+    shown = f" Showing {min_severity} and above: {hidden} finding(s) below it are not listed." if hidden else ""
     out = [
         f"# Threats: {md_cell(analysis.name)}",
         "",
-        f"As of {analysis.as_of}: {head}; {counts['accepted']} accepted.",
+        f"As of {analysis.as_of}: {head}; {counts['accepted']} accepted.{shown}",
         "",
     ]
     if not findings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tmgen.errors import ModelError
+from tmgen.errors import ModelError, did_you_mean
 from tmgen.findings import CLASSIFICATION_RANK, Finding, apply_acceptances, escalate, make_finding, sort_key
 from tmgen.load import Document
 from tmgen.rules import iter_hits
@@ -78,7 +78,7 @@ def evaluate(
                 ModelError(
                     doc.locate(("accepted_risks", i, "rule")),
                     f"accepted risk names unknown rule {r.rule}",
-                    "see `tmgen rules`",
+                    did_you_mean(r.rule, kb.rules) or "see `tmgen rules`",
                     f"accepted_risks[{i}].rule",
                     "warning",
                 )
