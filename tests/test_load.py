@@ -272,3 +272,26 @@ def test_time_is_not_a_factor() -> None:
     assert len(doc.data["items"]) == 20000
     assert doc.locate(("items", 19999)).line == 20001
     del start
+
+
+def test_likely_typos_are_warnings(write_model) -> None:
+    path = write_model("""
+        version: 1
+        workload: {name: w}
+        vpcs:
+          v:
+            cidr: 10.0.0.0/16
+            subnets: {a: {az: eu-west-1, cidr: 10.0.1.0/24}, b: {az: euw1-az2, cidr: 10.0.2.0/24}}
+        functions:
+          f: {runtime: pyhton3.12}
+          g: {runtime: cobol85}
+        """)
+    warnings = sorted(str(w) for w in load_workload(path).warnings)
+    # a runtime close to a known one is a typo; one unlike any (cobol85) is left to RT-005
+    assert warnings == sorted(
+        [
+            f"{path}:6:23: warning: vpcs.v.subnets.a.az: 'eu-west-1' does not look like an availability zone "
+            "(a zone is a region plus a letter (eu-west-1a) or a zone id (euw1-az1))",
+            f"{path}:8:16: warning: functions.f.runtime: unknown runtime 'pyhton3.12' (did you mean 'python3.12'?)",
+        ]
+    )

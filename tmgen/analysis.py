@@ -66,7 +66,7 @@ def load_workload(path: str | Path, source_format: str | None = None, display: s
     kb = knowledge()
     with _no_cyclic_gc():
         doc = load_file(path, display)
-        workload, warnings = validate(doc, kb.policies)
+        workload, warnings = validate(doc, kb.policies, kb.runtimes)
     return LoadedModel(doc, workload, warnings, source_format or "workload")
 
 
@@ -79,7 +79,7 @@ def load_imported(path: str | Path, source_format: str) -> LoadedModel:
     doc = Document(str(path), result.data)
     for text, loc in result.locations.items():
         doc.keys[parse_path(text)] = loc
-    workload, warnings = validate(doc, knowledge().policies)
+    workload, warnings = validate(doc, knowledge().policies, knowledge().runtimes)
     return LoadedModel(doc, workload, list(result.warnings) + warnings, source_format)
 
 

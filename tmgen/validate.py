@@ -20,7 +20,9 @@ SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$")
 ARN_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):")
 
 
-def validate(doc: Document, known_policies: Iterable[str] = ()) -> tuple[Workload, list[ModelError]]:
+def validate(
+    doc: Document, known_policies: Iterable[str] = (), known_runtimes: Iterable[str] = ()
+) -> tuple[Workload, list[ModelError]]:
     """Validates a document; returns the workload and its warnings, or raises ModelInvalid."""
     problems = Problems()
     if not isinstance(doc.data, dict):
@@ -32,6 +34,7 @@ def validate(doc: Document, known_policies: Iterable[str] = ()) -> tuple[Workloa
         _schema_errors(doc, exc, problems)
         raise ModelInvalid(_sorted(problems.errors)) from None
     _References(doc, workload, problems, set(known_policies)).check()
+    _likely_typos(doc, workload, problems, list(known_runtimes))
     if problems.errors:
         raise ModelInvalid(_sorted(problems.errors), problems.warnings)
     return workload, problems.warnings
@@ -154,6 +157,35 @@ def _schema_errors(doc: Document, exc: ValidationError, problems: Problems) -> N
             if etype.endswith("_type") or etype in ("model_type", "model_attributes_type", "dict_type", "list_type"):
                 msg = f"{msg}, got {_describe(err.get('input'))}"
             problems.error(doc.value_location(path), f"{where or 'model'}: {msg}", path=where)
+
+
+# -- warnings for values that are valid but probably not what was meant ----------------
+
+AVAILABILITY_ZONE = re.compile(r"^([a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+[a-z]|[a-z]{3,4}\d+-az\d+|unknown)$")
+
+
+def _likely_typos(doc: Document, w: Workload, problems: Problems, runtimes: list[str]) -> None:
+    for name, fn in w.functions.items():
+        if runtimes and fn.package == "zip" and fn.runtime and fn.runtime not in runtimes:
+            hint = did_you_mean(fn.runtime, runtimes)
+            if hint:  # an identifier close to a known one is a typo; a new one is RT-005's business
+                path = ("functions", name, "runtime")
+                problems.warn(
+                    doc.value_location(path),
+                    f"functions.{name}.runtime: unknown runtime '{fn.runtime}'",
+                    hint,
+                    format_path(path),
+                )
+    for vname, vpc in w.vpcs.items():
+        for sname, sub in vpc.subnets.items():
+            if not AVAILABILITY_ZONE.match(sub.az):
+                az_path: PathT = ("vpcs", vname, "subnets", sname, "az")
+                problems.warn(
+                    doc.value_location(az_path),
+                    f"{format_path(az_path)}: '{sub.az}' does not look like an availability zone",
+                    "a zone is a region plus a letter (eu-west-1a) or a zone id (euw1-az1)",
+                    format_path(az_path),
+                )
 
 
 # -- whole-model checks ---------------------------------------------------------------
