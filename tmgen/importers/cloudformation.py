@@ -12,7 +12,7 @@ from typing import Any
 
 from tmgen.errors import Location, ModelInvalid
 from tmgen.importers import aws
-from tmgen.importers.draft import Draft, ImportResult, safe_name, unknown_policies
+from tmgen.importers.draft import Draft, ImportResult, dig, safe_name, unknown_policies
 from tmgen.importers.intrinsics import NO_VALUE, Deferred, ForEachExpander, Resolver, tag_handler
 from tmgen.load import Document, PathT, load_text, read_text
 
@@ -1152,7 +1152,7 @@ class TemplateImporter:
         variables = env.get("Variables") if isinstance(env, dict) else None
         if not isinstance(variables, dict):
             return
-        raw_env = _dig(self.resources[lid].get("Properties"), ("Environment", "Variables"))
+        raw_env = dig(self.resources[lid].get("Properties"), ("Environment", "Variables"))
         out: dict[str, Any] = {}
         for var, value in variables.items():
             vpath = f"{path}.environment.{var}"
@@ -2168,11 +2168,3 @@ def _merge_globals(glob: Any, own: Any) -> Any:
     if isinstance(glob, list) and isinstance(own, list):
         return glob + own
     return own
-
-
-def _dig(value: Any, keys: tuple[str, ...]) -> Any:
-    for k in keys:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(k)
-    return value

@@ -37,6 +37,15 @@ def safe_name(text: Any) -> str:
     return name or "unnamed"
 
 
+def dig(value: Any, keys: tuple[str, ...]) -> Any:
+    """`value[k1][k2]...` in source data, or None where a level is missing or not a mapping."""
+    for k in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(k)
+    return value
+
+
 def unknown_policies(role: str) -> str:
     """The stand-in managed policy of a role whose policies live outside the source: its
     actions count as unknown, so no rule concludes what the role cannot do."""

@@ -11,7 +11,7 @@ from typing import Any
 from tmgen.errors import Location, ModelError, ModelInvalid
 from tmgen.importers import aws
 from tmgen.importers.cloudformation import TemplateImporter
-from tmgen.importers.draft import Draft, ImportResult, safe_name, unknown_policies
+from tmgen.importers.draft import Draft, ImportResult, dig, safe_name, unknown_policies
 from tmgen.importers.intrinsics import Deferred, tag_handler
 from tmgen.load import Document, PathT, load_file
 
@@ -542,7 +542,7 @@ class ServiceImporter:
         )
         if tags:
             fn["tags"] = {str(k): str(v) for k, v in tags.items()}
-        role = spec.get("role", self.provider.get("role") or _dig(self.provider, ("iam", "role")))
+        role = spec.get("role", self.provider.get("role") or dig(self.provider, ("iam", "role")))
         uses_shared = False
         intrinsic = isinstance(role, dict) and len(role) == 1 and str(next(iter(role))).startswith(("Fn::", "Ref"))
         if isinstance(role, str | Deferred) or intrinsic:
@@ -712,7 +712,7 @@ class ServiceImporter:
         for key in ("iamRoleStatements",):
             for i, stmt in enumerate(aws.as_list(self.provider.get(key))):
                 statements.append((stmt, ("provider", key, i)))
-        iam_role = _dig(self.provider, ("iam", "role"))
+        iam_role = dig(self.provider, ("iam", "role"))
         if isinstance(iam_role, dict):
             for i, stmt in enumerate(aws.as_list(iam_role.get("statements"))):
                 statements.append((stmt, ("provider", "iam", "role", "statements", i)))
@@ -872,7 +872,7 @@ class ServiceImporter:
         if isinstance(authorizer, dict) and isinstance(authorizer.get("name"), str) and "type" not in authorizer:
             name = authorizer["name"]
         if name is not None:
-            defined = _dig(self.provider, ("httpApi", "authorizers", name))
+            defined = dig(self.provider, ("httpApi", "authorizers", name))
             if isinstance(defined, dict):
                 kind = str(defined.get("type", "jwt")).lower()
                 return (
@@ -924,14 +924,6 @@ def _authorizer_kind(authorizer: Any, rest: bool) -> str:
             return "jwt" if not rest else "lambda"
         return "lambda"
     return "none"
-
-
-def _dig(value: Any, keys: tuple[str, ...]) -> Any:
-    for k in keys:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(k)
-    return value
 
 
 def _listed(value: Any) -> bool:
